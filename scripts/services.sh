@@ -345,7 +345,7 @@ install_connect() {
 	rm -rf "$debezium_dir.tmp" && mkdir -p "$debezium_dir.tmp"
 	mvn_run dependency:unpack \
 		-Dartifact="io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION:tar.gz:plugin" \
-		-DoutputDirectory="$debezium_dir.tmp" ||
+		-DoutputDirectory="$debezium_dir.tmp" -DmarkersDirectory="$jars/markers" ||
 		die "connect: resolving io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION failed (log: $LOGS/maven.log)"
 	rm -rf "$debezium_dir" && mkdir -p "$plugins"
 	mv "$debezium_dir.tmp/debezium-connector-postgres" "$debezium_dir"
