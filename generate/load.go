@@ -81,7 +81,10 @@ func Load(ctx context.Context, pool *pgxpool.Pool, cfg LoadConfig, progress io.W
 		(SELECT coalesce(max(id), 0) FROM order_items)`).Scan(&orderBase, &itemBase); err != nil {
 		return LoadStats{}, fmt.Errorf("load: read max ids: %w", err)
 	}
-	picker := newLoadPicker(w)
+	if cfg.Workers > len(w.cities) {
+		return LoadStats{}, fmt.Errorf("load: workers %d: at most one per city (%d)", cfg.Workers, len(w.cities))
+	}
+	parts := partitionCities(w.cities, cfg.Workers)
 
 	runCtx := ctx
 	if cfg.Duration > 0 {
@@ -105,7 +108,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, cfg LoadConfig, progress io.W
 			}
 		}
 		lw := &loadWorker{
-			pool: pool, picker: picker, index: k, workers: cfg.Workers, quota: quota, batch: cfg.BatchSize,
+			pool: pool, picker: newLoadPicker(parts[k]), index: k, workers: cfg.Workers, quota: quota, batch: cfg.BatchSize,
 			orderBase: orderBase, itemBase: itemBase, orders: &orders, items: &items,
 			rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x10ad0000+uint64(k))),
 		}
@@ -147,6 +150,32 @@ func reportLoad(w io.Writer, start time.Time, orders *atomic.Int64, done <-chan 
 	}
 }
 
+// partitionCities splits the cities among n workers, balancing their population shares
+// (largest first, each to the worker with the smallest total so far). Each worker then
+// writes only orders of its own cities, so no two workers take FOREIGN KEY share locks on
+// the same city, restaurant, customer, courier or dish rows: such shared row locks become
+// multixacts in PostgreSQL and would make the workers contend.
+func partitionCities(cities []*city, n int) [][]*city {
+	sorted := append([]*city(nil), cities...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].share > sorted[j].share })
+	parts := make([][]*city, n)
+	sums := make([]float64, n)
+	for _, c := range sorted {
+		k := 0
+		for i := range sums {
+			if sums[i] < sums[k] {
+				k = i
+			}
+		}
+		parts[k] = append(parts[k], c)
+		sums[k] += c.share
+	}
+	for _, p := range parts {
+		sort.Slice(p, func(i, j int) bool { return p[i].id < p[j].id })
+	}
+	return parts
+}
+
 // loadPicker draws cities by population, restaurants by rating² and dishes, from
 // precomputed cumulative weights (Load ignores restaurant pauses and flags).
 type loadPicker struct {
@@ -157,10 +186,10 @@ type loadPicker struct {
 	couriers map[*city][]*courier
 }
 
-func newLoadPicker(w *world) *loadPicker {
+func newLoadPicker(cities []*city) *loadPicker {
 	p := &loadPicker{restCum: map[*city][]float64{}, dishes: map[*restaurant][]menuItem{}, couriers: map[*city][]*courier{}}
 	var sum float64
-	for _, c := range w.cities {
+	for _, c := range cities {
 		if len(c.restaurants) == 0 || len(c.couriers) == 0 {
 			continue
 		}

@@ -1,0 +1,78 @@
+# Flavor Trend — the single entry point. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+DATA    ?= $(CURDIR)/.data
+BIN     := bin/flavortrend
+SERVICES := scripts/services.sh
+VENV    := $(DATA)/venv
+CHDB_VERSION := 4.4.0
+export FT_DATA_DIR := $(DATA)
+
+GO_TEST_FLAGS ?= -count=1 -p 1 -timeout 25m
+
+.PHONY: help build run test unit vet services stop status reset logs migrate seed cdc watch check-chdb bench fmt clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/flavortrend
+	go build -o $(BIN) ./cmd/flavortrend
+
+run: build ## install and start everything, then simulate orders and show them flowing (Ctrl-C stops)
+	bash scripts/run.sh
+
+test: build services vet ## unit, integration and end-to-end tests against the real services
+	go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) --no-print-directory check-chdb
+
+unit: ## tests that need no service
+	go test -count=1 -short ./...
+
+vet:
+	go vet ./...
+	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
+
+services: ## install (if missing) and start PostgreSQL, ClickHouse, Kafka and Kafka Connect
+	bash $(SERVICES) start
+
+stop: ## stop every local service (data kept)
+	bash $(SERVICES) stop
+
+status: ## show which services run
+	bash $(SERVICES) status
+
+reset: ## stop the services and delete their data
+	bash $(SERVICES) reset
+
+logs: ## last lines of every service log
+	bash $(SERVICES) logs
+
+migrate: build ## apply the SQL migrations
+	$(BIN) migrate
+
+seed: build ## write the reference data
+	$(BIN) seed
+
+cdc: build ## register the Debezium connector and show its status
+	$(BIN) cdc register && $(BIN) cdc status
+
+watch: build ## show messages per CDC topic
+	$(BIN) watch
+
+$(VENV)/.chdb-$(CHDB_VERSION):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q chdb==$(CHDB_VERSION)
+	touch $@
+
+check-chdb: $(VENV)/.chdb-$(CHDB_VERSION) ## apply the ClickHouse migrations on a current ClickHouse engine (chdb)
+	$(VENV)/bin/python scripts/chdb_check.py sql/clickhouse
+
+bench: build services ## load runs and measurements (not tests); see docs/benchmarks.md
+	bash scripts/bench.sh
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean: ## remove the built binary (make reset removes service data)
+	rm -rf bin
