@@ -50,8 +50,9 @@ func (s LoadStats) OrdersPerSecond() float64 {
 //
 // The timings follow the simulator's formulas (without weather, queues or flags) and are
 // anchored so that an order is delivered about when its delivered UPDATE is written: its
-// placed_at lies in the past by its whole delivery time. Worker w of n takes order ids
-// max(id) + 1 + k·n + w, so workers never collide; line ids are derived from order ids.
+// placed_at lies in the past by its whole delivery time. Ids come in blocks of BatchSize:
+// batch k of worker w of n takes the block k·n + w after max(id), so workers never
+// collide and each fills B-tree pages of its own; line ids are derived from order ids.
 // Transactions use synchronous_commit = off: a crash may lose the last moments of load,
 // which a load test does not mind. Load stops at the order or time limit or when ctx is
 // cancelled, after draining its pipeline.
@@ -228,7 +229,7 @@ type loadWorker struct {
 	index, workers      int
 	quota               int64 // orders left to write; negative for no limit
 	batch               int
-	seq                 int64 // orders written by this worker so far
+	batches             int64 // batches made by this worker so far
 	orderBase, itemBase int64
 	orders, items       *atomic.Int64
 }
@@ -280,8 +281,9 @@ func (lw *loadWorker) write(ctx context.Context, conn *pgx.Conn, orderRows, item
 	if err := copyAll(ctx, tx, []copySpec{{"orders", orderColumns, orderRows}, {"order_items", itemColumns, itemRows}}); err != nil {
 		return err
 	}
+	// The three batches hold distinct orders: one UPDATE moves them all a step on.
+	var states []orderState
 	for step, b := range pipe {
-		var states []orderState
 		for _, o := range b {
 			st := orderState{id: o.id, courierID: o.courierID, acceptedAt: o.accepted}
 			switch {
@@ -299,9 +301,9 @@ func (lw *loadWorker) write(ctx context.Context, conn *pgx.Conn, orderRows, item
 			}
 			states = append(states, st)
 		}
-		if err := updateOrders(ctx, tx, states); err != nil {
-			return err
-		}
+	}
+	if err := updateOrders(ctx, tx, states); err != nil {
+		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -318,9 +320,10 @@ func (lw *loadWorker) make(n int, now time.Time) ([]loadOrder, [][]any, [][]any)
 	orders := make([]loadOrder, 0, n)
 	orderRows := make([][]any, 0, n)
 	itemRows := make([][]any, 0, 3*n)
-	for range n {
-		id := lw.orderBase + 1 + lw.seq*int64(lw.workers) + int64(lw.index)
-		lw.seq++
+	block := lw.orderBase + (lw.batches*int64(lw.workers)+int64(lw.index))*int64(lw.batch)
+	lw.batches++
+	for i := range n {
+		id := block + int64(i) + 1
 		c := p.cities[drawCum(rng, p.cityCum)]
 		r := c.restaurants[drawCum(rng, p.restCum[c])]
 		cu := c.customers[rng.IntN(len(c.customers))]

@@ -203,3 +203,28 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestClickHouseTablesDescribed: ClickHouse 18.16 has no table comments, so each
+// CREATE TABLE in sql/clickhouse is preceded by a comment line saying what the table holds.
+func TestClickHouseTablesDescribed(t *testing.T) {
+	all, err := migrate.Load(schema.ClickHouse, "clickhouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := 0
+	for _, m := range all {
+		lines := strings.Split(m.SQL, "\n")
+		for i, l := range lines {
+			if !strings.HasPrefix(strings.TrimSpace(l), "CREATE TABLE") {
+				continue
+			}
+			tables++
+			if i == 0 || !strings.HasPrefix(strings.TrimSpace(lines[i-1]), "-- ") {
+				t.Errorf("%s_%s: %q has no description comment above it", m.Version, m.Name, strings.TrimSpace(l))
+			}
+		}
+	}
+	if tables == 0 {
+		t.Fatal("no CREATE TABLE found")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -31,8 +32,8 @@ func Postgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	defer cancel()
 	if err := pool.Ping(pctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres %s:%d unreachable (is it started? scripts/services.sh start postgres): %w",
-			cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+		return nil, fmt.Errorf("postgres %s:%d unreachable (is it started? scripts/services.sh start postgres): %s",
+			cfg.ConnConfig.Host, cfg.ConnConfig.Port, oneLine(err))
 	}
 	return pool, nil
 }
@@ -80,6 +81,21 @@ func CreateClickHouseDatabase(ctx context.Context, c config.ClickHouse) error {
 		return fmt.Errorf("clickhouse create database %s: %w", c.Database, err)
 	}
 	return nil
+}
+
+// oneLine folds a multi-line driver error (pgx lists every address it tried) into one
+// line, each distinct line once.
+func oneLine(err error) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(err.Error(), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !seen[l] {
+			seen[l] = true
+			parts = append(parts, strings.TrimSuffix(l, ":"))
+		}
+	}
+	return strings.Join(parts, ": ")
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
