@@ -9,6 +9,20 @@ VENV    := $(DATA)/venv
 CHDB_VERSION := 4.4.0
 export FT_DATA_DIR := $(DATA)
 
+# Service ports (scripts/services.sh) and the addresses the CLI and tests derive from them:
+# set the ports alone to run a second, isolated stack.
+FT_PG_PORT      ?= 15432
+FT_CH_PORT      ?= 19000
+FT_CH_HTTP_PORT ?= 18123
+FT_KAFKA_PORT   ?= 19092
+FT_KAFKA_CONTROLLER_PORT ?= 19093
+FT_CONNECT_PORT ?= 18083
+export FT_PG_PORT FT_CH_PORT FT_CH_HTTP_PORT FT_KAFKA_PORT FT_KAFKA_CONTROLLER_PORT FT_CONNECT_PORT
+export FT_PG_URL        ?= postgres://flavortrend@127.0.0.1:$(FT_PG_PORT)/flavortrend?sslmode=disable
+export FT_CH_ADDR       ?= 127.0.0.1:$(FT_CH_PORT)
+export FT_KAFKA_BROKERS ?= 127.0.0.1:$(FT_KAFKA_PORT)
+export FT_CONNECT_URL   ?= http://127.0.0.1:$(FT_CONNECT_PORT)
+
 GO_TEST_FLAGS ?= -count=1 -p 1 -timeout 25m
 
 .PHONY: help build run test unit vet services stop status reset logs migrate seed cdc watch check-chdb bench fmt clean
