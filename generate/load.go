@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flavortrend/flavortrend/generate/geo"
@@ -21,7 +20,7 @@ import (
 // LoadConfig drives the bulk load generator (Load).
 type LoadConfig struct {
 	Seed      int64
-	Workers   int           // parallel writers, each on its own connection; 0 means 2
+	Workers   int           // parallel writers, each with its own cities and id blocks; 0 means 2
 	Orders    int64         // stop after this many orders in total; 0 for no limit
 	Duration  time.Duration // stop after this much wall time; 0 for no limit
 	BatchSize int           // orders per transaction; 0 means 5,000
@@ -237,11 +236,6 @@ type loadWorker struct {
 // run writes batches until runCtx ends or the quota is used, then drains the pipeline
 // (using ctx, so a time limit still lets the last orders finish).
 func (lw *loadWorker) run(runCtx, ctx context.Context) error {
-	conn, err := lw.pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("worker %d: %w", lw.index, err)
-	}
-	defer conn.Release()
 	var pipe [3][]loadOrder // batches k−1, k−2, k−3
 	for {
 		var fresh []loadOrder
@@ -256,7 +250,7 @@ func (lw *loadWorker) run(runCtx, ctx context.Context) error {
 		if len(fresh) == 0 && len(pipe[0])+len(pipe[1])+len(pipe[2]) == 0 {
 			return nil
 		}
-		if err := lw.write(ctx, conn.Conn(), orderRows, itemRows, pipe); err != nil {
+		if err := lw.write(ctx, orderRows, itemRows, pipe); err != nil {
 			return fmt.Errorf("worker %d: %w", lw.index, err)
 		}
 		lw.orders.Add(int64(len(fresh)))
@@ -268,9 +262,10 @@ func (lw *loadWorker) run(runCtx, ctx context.Context) error {
 	}
 }
 
-// write commits one transaction of the pipeline.
-func (lw *loadWorker) write(ctx context.Context, conn *pgx.Conn, orderRows, itemRows [][]any, pipe [3][]loadOrder) error {
-	tx, err := conn.Begin(ctx)
+// write commits one transaction of the pipeline (on any connection of the pool, so more
+// workers than connections only queue).
+func (lw *loadWorker) write(ctx context.Context, orderRows, itemRows [][]any, pipe [3][]loadOrder) error {
+	tx, err := lw.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -51,7 +51,7 @@ func SeasonOf(t time.Time) Season {
 // WeatherInterval is how often every city gets an observation (simulated time).
 const WeatherInterval = 5 * time.Minute
 
-// climate is the long-run share of each condition, per region and season, in the order
+// climate is the long-run share π of each condition, per region and season, in the order
 // sunny, cloudy, rainy, stormy, windy, fog, hot, sandstorm. The north has wet winters,
 // the centre is drier, the Saharan south has heat and sandstorms and little rain.
 var climate = [3][4][conditionCount]float64{
@@ -82,19 +82,26 @@ var persistence = [conditionCount]float64{0.98, 0.98, 0.95, 0.90, 0.96, 0.96, 0.
 
 // NextCondition steps the weather Markov chain by one 5-minute interval:
 //
-//	P(i → i) = p_i + (1 − p_i) · π_i,   P(i → j) = (1 − p_i) · π_j  for j ≠ i
+//	P(i → i) = p_i + (1 − p_i) · q_i,   P(i → j) = (1 − p_i) · q_j  for j ≠ i,
+//	q_j = π_j (1 − p_j) / Σ_k π_k (1 − p_k)
 //
 // where p is persistence and π the region-season climate: when a spell ends, the next
-// condition is drawn from the climate (possibly the same one). The chain's long-run share
-// of condition j is proportional to π_j / (1 − p_j).
+// condition is drawn from q (possibly the same one). Weighting the redraw by 1 − p makes
+// the chain's long-run share of each condition exactly the climate π (the stationary
+// distribution s satisfies s_j (1 − p_j) ∝ q_j).
 func NextCondition(rng *rand.Rand, cur Condition, region refdata.Region, season Season) Condition {
 	if rng.Float64() < persistence[cur] {
 		return cur
 	}
-	return DrawCondition(rng, region, season)
+	var q [conditionCount]float64
+	for j, pi := range climate[region][season] {
+		q[j] = pi * (1 - persistence[j])
+	}
+	return Condition(refdata.Weighted(rng, q[:]))
 }
 
-// DrawCondition draws a condition from the region-season climate π.
+// DrawCondition draws a condition from the region-season climate π (the chain's long-run
+// distribution), for a city's first observation.
 func DrawCondition(rng *rand.Rand, region refdata.Region, season Season) Condition {
 	return Condition(refdata.Weighted(rng, climate[region][season][:]))
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flavortrend/flavortrend/generate"
 	"github.com/flavortrend/flavortrend/generate/refdata"
 	"github.com/flavortrend/flavortrend/internal/config"
+	"github.com/flavortrend/flavortrend/internal/store"
 )
 
 // defaultSeed is the seed of the reference data and of the simulation when none is given.
@@ -31,7 +29,7 @@ func seedCommand() command {
 			if err := f.Parse(args); err != nil {
 				return err
 			}
-			pool, err := openGeneratorPool(ctx, pg.URL, 0)
+			pool, err := store.Postgres(ctx, pg.URL)
 			if err != nil {
 				return err
 			}
@@ -73,7 +71,7 @@ func generateCommand() command {
 			f.Bool(&loadRun, "load", "FT_GENERATE_LOAD", false,
 				"load-test mode: write orders with their lifecycle as fast as possible and print the achieved orders/s")
 			f.Int(&load.Workers, "workers", "FT_GENERATE_WORKERS", 2,
-				"with -load: parallel writers, each on its own connection and its own id range")
+				"with -load: parallel writers, each with its own cities and id blocks (at most 24)")
 			f.Int64(&load.Orders, "orders", "FT_GENERATE_ORDERS", 0,
 				"with -load: stop after this many orders in total; 0 for no limit")
 			f.Int(&load.BatchSize, "batch", "FT_GENERATE_BATCH", 5000,
@@ -102,7 +100,7 @@ func generateCommand() command {
 			case load.BatchSize < 1:
 				return fmt.Errorf("-batch %d: must be at least 1", load.BatchSize)
 			}
-			pool, err := openGeneratorPool(ctx, pg.URL, int32(load.Workers+2))
+			pool, err := store.Postgres(ctx, pg.URL)
 			if err != nil {
 				return err
 			}
@@ -117,51 +115,3 @@ func generateCommand() command {
 		},
 	}
 }
-
-// openGeneratorPool connects to PostgreSQL and checks that it answers.
-func openGeneratorPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("-pg-url: %w", err)
-	}
-	if maxConns > pc.MaxConns {
-		pc.MaxConns = maxConns
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("postgres %s:%d: %w", pc.ConnConfig.Host, pc.ConnConfig.Port, err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := pool.Ping(pctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres %s:%d unreachable: %w", pc.ConnConfig.Host, pc.ConnConfig.Port, oneLine{err})
-	}
-	return pool, nil
-}
-
-// oneLine shows an error on one line: pgconn lists each connection attempt on a line of
-// its own; the distinct lines are joined with "; ".
-type oneLine struct{ err error }
-
-func (e oneLine) Error() string {
-	var b strings.Builder
-	seen := map[string]bool{}
-	for _, l := range strings.Split(e.err.Error(), "\n") {
-		if l = strings.TrimSpace(l); l == "" || seen[l] {
-			continue
-		}
-		seen[l] = true
-		if s := b.String(); s != "" {
-			if strings.HasSuffix(s, ":") {
-				b.WriteString(" ")
-			} else {
-				b.WriteString("; ")
-			}
-		}
-		b.WriteString(l)
-	}
-	return b.String()
-}
-
-func (e oneLine) Unwrap() error { return e.err }
