@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flavortrend/flavortrend/internal/connect"
@@ -96,7 +95,7 @@ func TestDebeziumEnvelopes(t *testing.T) {
 	if err := client.Put(ctx, name, cfg); err != nil {
 		t.Fatalf("register connector (needs Kafka Connect: bash scripts/services.sh start): %v", err)
 	}
-	t.Cleanup(func() { cleanupConnector(t, client, conn, kafka.Brokers, dbURL) })
+	t.Cleanup(func() { testenv.RemoveConnector(t, conn, connectURL, kafka.Brokers, dbURL) })
 	if _, err := client.WaitRunning(ctx, name); err != nil {
 		t.Fatal(err)
 	}
@@ -468,43 +467,67 @@ func randomText(t *testing.T, n int) string {
 	return hex.EncodeToString(b)
 }
 
-// cleanupConnector removes everything the test created outside its database: the
-// connector, its replication slot (once the task has let go of it) and its topics.
-func cleanupConnector(t *testing.T, client *connect.Client, c connect.Connector, brokers []string, dbURL string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+// TestHeartbeatAdvancesIdleSlot: while the captured database is idle and other databases
+// write WAL, the heartbeat keeps confirming positions, so the slot does not pin that WAL.
+func TestHeartbeatAdvancesIdleSlot(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := client.Delete(ctx, c.Name); err != nil {
-		t.Errorf("delete connector: %v", err)
+	_, _, kafka, connectURL := testenv.Settings()
+	dbURL := testenv.PostgresURL(t)
+	busy, err := store.Postgres(ctx, testenv.PostgresURL(t)) // another database of the cluster
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer busy.Close()
 	pool, err := store.Postgres(ctx, dbURL)
-	if err == nil {
-		for i := 0; i < 60; i++ {
-			_, err = pool.Exec(ctx, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", c.Slot)
-			var left int
-			if err == nil && pool.QueryRow(ctx, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", c.Slot).Scan(&left) == nil && left == 0 {
-				break
-			}
-			time.Sleep(500 * time.Millisecond)
-		}
-		pool.Close()
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
 	if err != nil {
-		return
+		t.Fatal(err)
 	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	topics, err := adm.ListTopics(ctx)
+	defer pool.Close()
+
+	name := testenv.Name("ft_hb")
+	conn := connect.Connector{Name: name, TopicPrefix: name, DatabaseURL: dbURL, Slot: name, Publication: name,
+		Heartbeat: time.Second, Partitions: 1}
+	cfg, err := conn.Config()
 	if err != nil {
-		return
+		t.Fatal(err)
 	}
-	var mine []string
-	for _, name := range topics.Names() {
-		if strings.HasPrefix(name, c.TopicPrefix+".") || name == c.HeartbeatTopic() {
-			mine = append(mine, name)
+	client := connect.NewClient(connectURL)
+	if err := client.Put(ctx, name, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { testenv.RemoveConnector(t, conn, connectURL, kafka.Brokers, dbURL) })
+	if _, err := client.WaitRunning(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+
+	// Write WAL elsewhere, then wait for the idle database's slot to confirm past it.
+	if _, err := busy.Exec(ctx, `INSERT INTO cities SELECT g, 'c' || g, 'g', 0, 0, 1 FROM generate_series(1, 20000) g`); err != nil {
+		t.Fatal(err)
+	}
+	var target string
+	if err := busy.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&target); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var passed bool
+		var confirmed string
+		err := pool.QueryRow(ctx, `SELECT coalesce(confirmed_flush_lsn >= $2::pg_lsn, false), coalesce(confirmed_flush_lsn::text, '')
+			FROM pg_replication_slots WHERE slot_name = $1`, name, target).Scan(&passed, &confirmed)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if passed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot %s confirmed %s, still behind %s after 60 s of heartbeats", name, confirmed, target)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
-	if len(mine) > 0 {
-		_, _ = adm.DeleteTopics(ctx, mine...)
+	var beats int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM cdc_heartbeat WHERE id = 1").Scan(&beats); err != nil || beats != 1 {
+		t.Fatalf("cdc_heartbeat rows = %d (%v), want the one heartbeat row", beats, err)
 	}
 }
