@@ -99,13 +99,21 @@ apt_install() {
 
 # ---------------------------------------------------------------- PostgreSQL
 
-pg_data=$DATA/postgres/data
+pg_home=$DATA/postgres
 pg_log=$LOGS/postgres.log
-pg_run=$DATA/postgres/run
+# As root, PostgreSQL runs as the postgres user, which must reach its data directory. When the
+# checkout sits below a directory closed to other users (e.g. /root), keep the cluster under
+# /var/lib/flavortrend instead, one directory per checkout.
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$(dirname "$DATA")"; then
+	pg_home=/var/lib/flavortrend/$(printf '%s' "$DATA" | sha256sum | cut -c1-12)/postgres
+	pg_log=$pg_home/postgres.log
+fi
+pg_data=$pg_home/data
+pg_run=$pg_home/run
 
 # pg_as CMD...: PostgreSQL refuses to run as root; run its tools as the postgres user then.
 pg_as() {
-	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 install_postgres() {
@@ -121,7 +129,8 @@ start_postgres() {
 	fi
 	check_port postgres "$PG_PORT" FT_PG_PORT
 	mkdir -p "$pg_run" "$LOGS"
-	[ "$(id -u)" = 0 ] && chown -R postgres "$DATA/postgres" && touch "$pg_log" && chown postgres "$pg_log"
+	touch "$pg_log"
+	if [ "$(id -u)" = 0 ]; then chown -R postgres "$pg_home" "$pg_log"; fi
 	if [ ! -f "$pg_data/PG_VERSION" ]; then
 		say postgres "initdb $pg_data"
 		pg_as "$PG_BIN/initdb" -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >>"$pg_log" 2>&1 ||
@@ -472,7 +481,7 @@ status_connect() {
 
 data_of() {
 	case $1 in
-	postgres) echo "$DATA/postgres" ;;
+	postgres) echo "$pg_home" ;;
 	clickhouse) echo "$ch_dir" ;;
 	kafka) echo "$kafka_dir" ;;
 	connect) echo "$connect_dir" ;;

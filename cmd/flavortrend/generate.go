@@ -26,7 +26,7 @@ func seedCommand() command {
 			var seed int64
 			f.Int64(&seed, "seed", "FT_SEED", defaultSeed,
 				"seed of the generated reference data; the same seed always gives the same data")
-			if err := f.Parse(args); err != nil {
+			if err := parseFlags(f, args, stdout); err != nil {
 				return err
 			}
 			pool, err := store.Postgres(ctx, pg.URL)
@@ -76,7 +76,7 @@ func generateCommand() command {
 				"with -load: stop after this many orders in total; 0 for no limit")
 			f.Int(&load.BatchSize, "batch", "FT_GENERATE_BATCH", 5000,
 				"with -load: orders per transaction")
-			if err := f.Parse(args); err != nil {
+			if err := parseFlags(f, args, stdout); err != nil {
 				return err
 			}
 			if start != "" {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make bench: measurements, not tests. Each prints absolute numbers and a ratio against a peer
+# run in the same command on the same machine; docs/benchmarks.md records the results.
+#
+# 1. Simulator load mode (flavortrend generate -load) vs row-at-a-time writes of the same
+#    orders and lifecycle (pgbench, scripts/bench/row_at_a_time.sql), both with 2 connections
+#    and synchronous_commit=off, into a scratch database flavortrend_bench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${FT_BENCH_SECONDS:-30}
+port=${FT_PG_PORT:-15432}
+pg_bin=${FT_PG_BIN:-/usr/lib/postgresql/15/bin}
+db=flavortrend_bench
+url="postgres://flavortrend@127.0.0.1:$port/$db?sslmode=disable"
+psql=("$pg_bin/psql" -h 127.0.0.1 -p "$port" -U flavortrend -v ON_ERROR_STOP=1 -qtA)
+
+echo "== simulator load mode vs row-at-a-time inserts ($secs s each, 2 connections, $(nproc) cores)"
+"${psql[@]}" -d flavortrend -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+bin/flavortrend migrate -target postgres -pg-url "$url" >/dev/null
+bin/flavortrend seed -pg-url "$url" >/dev/null
+
+ours=$(bin/flavortrend generate -load -workers 2 -duration "${secs}s" -pg-url "$url" | tail -n1)
+echo "flavortrend generate -load: $ours"
+ours_rate=$(sed -E 's/.*: ([0-9.]+) orders\/s.*/\1/' <<<"$ours")
+
+"${psql[@]}" -d "$db" -c "CREATE SEQUENCE bench_ids START $(("$("${psql[@]}" -d "$db" -c 'SELECT coalesce(max(id),0) FROM order_items')" + 1000000000))"
+peer=$(PGOPTIONS='-c synchronous_commit=off' "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U flavortrend -n -c 2 -j 2 -T "$secs" \
+	-f scripts/bench/row_at_a_time.sql "$db" 2>&1 | grep -E '^tps' | head -n1)
+peer_rate=$(sed -E 's/^tps = ([0-9.]+).*/\1/' <<<"$peer")
+echo "row-at-a-time (pgbench):    $peer_rate orders/s"
+awk -v a="$ours_rate" -v b="$peer_rate" 'BEGIN { printf "ratio: load mode writes %.1f× the orders/s of row-at-a-time\n", a / b }'
+"${psql[@]}" -d flavortrend -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
