@@ -46,10 +46,10 @@ type order struct {
 
 // Cancellation model (SPEC §6: ~5 % overall, more in storms or when waiting long):
 const (
-	refuseShare      = 0.015 // the restaurant refuses at acceptance (reason "restaurant")
-	customerShare    = 0.025 // the customer changes their mind 1–12 min after placing ("customer")
-	patienceMinMin   = 25    // a customer without a courier gives up after U(25, 45) min ("no_courier")
-	patienceSpreadMi = 20
+	refuseShare       = 0.015 // the restaurant refuses at acceptance (reason "restaurant")
+	customerShare     = 0.025 // the customer changes their mind 1–12 min after placing ("customer")
+	patienceMinMin    = 25    // a customer without a courier gives up after U(25, 45) min ("no_courier")
+	patienceSpreadMin = 20
 )
 
 // weatherCancelShare is the chance that bad weather at placement makes the customer
@@ -167,7 +167,7 @@ func (s *sim) onPlace(c *city) {
 	if rng.Float64() < weatherCancelShare[c.weather] {
 		s.schedule(&event{at: s.now.Add(minutes(2 + 8*rng.Float64())), kind: evCancel, order: o, reason: "weather"})
 	}
-	s.schedule(&event{at: s.now.Add(minutes(patienceMinMin + patienceSpreadMi*rng.Float64())), kind: evPatience, order: o})
+	s.schedule(&event{at: s.now.Add(minutes(patienceMinMin + patienceSpreadMin*rng.Float64())), kind: evPatience, order: o})
 	s.schedule(&event{at: s.now.Add(AcceptDelay(rng)), kind: evAccept, order: o})
 	c.open++
 	s.stats.Placed++

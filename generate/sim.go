@@ -125,7 +125,6 @@ func (s *sim) prepare(ctx context.Context) error {
 // loop advances the simulated clock batch by batch.
 func (s *sim) loop(ctx context.Context, p *progress) error {
 	wallStart := time.Now()
-	s.stats.Elapsed = 0
 	var end time.Time
 	if s.cfg.Duration > 0 {
 		end = s.cfg.Start.Add(s.cfg.Duration)

@@ -78,6 +78,12 @@ func TestWeatherChainClimates(t *testing.T) {
 	if northWinter[Hot] != 0 {
 		t.Error("heat waves in a northern winter")
 	}
+	// The chain's long-run shares are the climate table itself.
+	for c := Condition(0); c < conditionCount; c++ {
+		if want := climate[refdata.North][Winter][c]; northWinter[c] < want-0.03 || northWinter[c] > want+0.03 {
+			t.Errorf("north winter %v: long-run share %.3f, climate %.3f", c, northWinter[c], want)
+		}
+	}
 }
 
 func TestWeatherChainPersists(t *testing.T) {

@@ -147,6 +147,9 @@ max_slot_wal_keep_size = 4GB
 shared_buffers = 256MB
 max_connections = 200
 timezone = 'UTC'
+# Write-heavy: fewer checkpoints (and full-page writes) under the simulator's load mode.
+max_wal_size = 4GB
+checkpoint_timeout = 15min
 EOF
 		# Loopback only, no passwords: a development cluster, never exposed.
 		cat >"$pg_data/pg_hba.conf" <<EOF

@@ -115,8 +115,9 @@ CREATE TABLE orders (
     drop_lat         double precision NOT NULL,
     drop_lon         double precision NOT NULL,
     trace_parent     text
-);
-CREATE INDEX orders_open_idx ON orders (city_id, status) WHERE status IN ('placed', 'accepted', 'picked_up');
+) WITH (fillfactor = 80);
+-- No index covers status or the lifecycle timestamps: each transition is then a HOT update
+-- (in place, no index writes), which the free space left by fillfactor 80 makes possible.
 CREATE INDEX orders_placed_idx ON orders (placed_at);
 COMMENT ON TABLE orders IS 'Orders; each lifecycle transition (placed → accepted → picked_up → delivered, or cancelled) is an UPDATE of the same row.';
 COMMENT ON COLUMN orders.id IS 'Order id, assigned by the writer (simulator or API), unique across workers.';
@@ -130,7 +131,7 @@ COMMENT ON COLUMN orders.accepted_at IS 'When the restaurant accepted it; null b
 COMMENT ON COLUMN orders.picked_up_at IS 'When the courier picked it up; null before.';
 COMMENT ON COLUMN orders.delivered_at IS 'When it was delivered; null unless delivered.';
 COMMENT ON COLUMN orders.cancelled_at IS 'When it was cancelled; null unless cancelled.';
-COMMENT ON COLUMN orders.cancel_reason IS 'Why it was cancelled (customer, restaurant, no_courier, weather); null unless cancelled.';
+COMMENT ON COLUMN orders.cancel_reason IS 'Why it was cancelled (customer, restaurant, no_courier, weather, or system when a restarted simulator closes orders an earlier run left open); null unless cancelled.';
 COMMENT ON COLUMN orders.items_count IS 'Number of units ordered, Σ order_items.qty.';
 COMMENT ON COLUMN orders.subtotal IS 'Σ qty × unit_price over the order''s items, TND.';
 COMMENT ON COLUMN orders.delivery_fee IS 'Delivery fee, TND.';
