@@ -6,6 +6,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/flavortrend/flavortrend/generate"
 	"github.com/flavortrend/flavortrend/generate/refdata"
 	"github.com/flavortrend/flavortrend/internal/config"
@@ -100,7 +102,9 @@ func generateCommand() command {
 			case load.BatchSize < 1:
 				return fmt.Errorf("-batch %d: must be at least 1", load.BatchSize)
 			}
-			pool, err := store.Postgres(ctx, pg.URL)
+			pool, err := store.Postgres(ctx, pg.URL, func(c *pgxpool.Config) {
+				c.MaxConns = max(c.MaxConns, int32(load.Workers)+2) // one per load worker, plus flag polling
+			})
 			if err != nil {
 				return err
 			}

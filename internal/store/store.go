@@ -17,13 +17,17 @@ import (
 	"github.com/flavortrend/flavortrend/internal/config"
 )
 
-// Postgres opens a pool and checks the server answers.
-func Postgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// Postgres opens a pool and checks the server answers; opts adjust the pool settings
+// parsed from url (e.g. MaxConns for parallel writers).
+func Postgres(ctx context.Context, url string, opts ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres url: %w", err)
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	for _, o := range opts {
+		o(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
