@@ -29,6 +29,7 @@ func commands() []command {
 		seedCommand(),
 		generateCommand(),
 		cdcCommand(),
+		ingestCommand(),
 		watchCommand(),
 	}
 }

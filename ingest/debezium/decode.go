@@ -1,0 +1,473 @@
+package debezium
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TraceParentHeader is the record header carrying the W3C trace context.
+const TraceParentHeader = "traceparent"
+
+// DecodeRecord decodes a Kafka record of a Debezium topic, with TraceParent taken from its
+// "traceparent" header when present.
+func DecodeRecord(r *kgo.Record) (Event, error) {
+	e, err := Decode(r.Key, r.Value)
+	if err != nil {
+		return Event{}, err
+	}
+	for i := range r.Headers {
+		if r.Headers[i].Key == TraceParentHeader {
+			e.TraceParent = string(r.Headers[i].Value)
+		}
+	}
+	return e, nil
+}
+
+// Decode decodes the key and value of a Kafka record of a Debezium topic. A nil, empty or
+// JSON null value is a tombstone. Errors are *DecodeError.
+//
+// The maps of the event hold sub-slices of key and value, not copies.
+func Decode(key, value []byte) (Event, error) {
+	var e Event
+	k, err := decodeKey(key)
+	if err != nil {
+		return Event{}, err
+	}
+	e.Key = k
+	if isNull(value) {
+		e.Tombstone = true
+		return e, nil
+	}
+	if err := decodeValue(&e, value, false); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+func fail(reason string, offset int) *DecodeError {
+	return &DecodeError{Reason: reason, Offset: offset}
+}
+
+// isNull reports whether b is empty, blank or the JSON literal null.
+func isNull(b []byte) bool {
+	s := scanner{data: b}
+	s.skipSpace()
+	if s.pos == len(b) {
+		return true
+	}
+	if s.literal("null") != "" {
+		return false
+	}
+	s.skipSpace()
+	return s.pos == len(b)
+}
+
+func decodeKey(key []byte) (map[string]json.RawMessage, error) {
+	if isNull(key) {
+		return nil, nil
+	}
+	s := scanner{data: key}
+	s.skipSpace()
+	if key[s.pos] != '{' {
+		return nil, fail("key: "+notObject(key[s.pos]), s.pos)
+	}
+	m, r := s.objectMap(1)
+	if r == "" {
+		r = s.end()
+	}
+	if r != "" {
+		return nil, fail("key: "+r, s.pos)
+	}
+	// A key written with schemas: {"schema": {…}, "payload": {…}}.
+	if len(m) == 2 {
+		sch, okS := m["schema"]
+		pay, okP := m["payload"]
+		if okS && okP && (sch[0] == '{' || sch[0] == 'n') && (pay[0] == '{' || pay[0] == 'n') {
+			if pay[0] == 'n' {
+				return nil, nil
+			}
+			p := scanner{data: pay}
+			m, r = p.objectMap(1)
+			if r != "" {
+				return nil, fail("key: "+r, p.pos)
+			}
+		}
+	}
+	return m, nil
+}
+
+// notObject names a top-level value that is valid JSON but not an object.
+func notObject(c byte) string {
+	switch c {
+	case '[', '"', '-', 't', 'f', 'n', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "not an object"
+	}
+	return reasonSyntax
+}
+
+// end checks that only white space follows the value.
+func (s *scanner) end() string {
+	s.skipSpace()
+	if s.pos != len(s.data) {
+		return "trailing data"
+	}
+	return ""
+}
+
+// member is one object member while an object is read into a map.
+type member struct {
+	key string
+	val []byte
+}
+
+// objectMap reads the object at s.pos into a map of raw values. The members are gathered
+// first so that the map is made at its final size.
+func (s *scanner) objectMap(depth int) (map[string]json.RawMessage, string) {
+	var buf [32]member
+	fields := buf[:0]
+	it := s.members()
+	for {
+		k, esc, ok, r := it.next()
+		if r != "" {
+			return nil, r
+		}
+		if !ok {
+			break
+		}
+		v, r := s.value(depth)
+		if r != "" {
+			return nil, r
+		}
+		fields = append(fields, member{key: keyName(k, esc), val: v})
+	}
+	m := make(map[string]json.RawMessage, len(fields))
+	for _, f := range fields {
+		m[f.key] = f.val
+	}
+	return m, ""
+}
+
+// keyName returns an object key as a string; raw is the key without its quotes.
+func keyName(raw []byte, esc bool) string {
+	if !esc {
+		return intern(raw)
+	}
+	return unescape(raw)
+}
+
+// unescape decodes a JSON string's content (already validated by the scanner).
+func unescape(raw []byte) string {
+	q := make([]byte, 0, len(raw)+2)
+	q = append(q, '"')
+	q = append(q, raw...)
+	q = append(q, '"')
+	var s string
+	_ = json.Unmarshal(q, &s)
+	return s
+}
+
+// envelope is what decodeValue saw of the top-level object, beyond what went into Event.
+type envelope struct {
+	op                 []byte // raw JSON value, nil when absent
+	source             bool   // a source object was present
+	hasLSN, hasTs      bool   // source.lsn, source.ts_ms present
+	before, after      bool   // present and not null
+	schema             bool   // a "schema" member (schemas.enable=true)
+	payload            []byte // raw "payload" member
+	tsMs               []byte // raw top-level ts_ms
+	sourceTableMissing bool
+}
+
+func decodeValue(e *Event, value []byte, unwrapped bool) error {
+	s := scanner{data: value}
+	s.skipSpace()
+	if value[s.pos] != '{' {
+		return fail(notObject(value[s.pos]), s.pos)
+	}
+	var env envelope
+	env.sourceTableMissing = true
+	it := s.members()
+	for {
+		k, esc, ok, r := it.next()
+		if r != "" {
+			return fail(r, s.pos)
+		}
+		if !ok {
+			break
+		}
+		if esc {
+			k = []byte(unescape(k))
+		}
+		if r := s.envelopeMember(e, &env, k); r != "" {
+			return fail(r, s.pos)
+		}
+	}
+	if r := s.end(); r != "" {
+		return fail(r, s.pos)
+	}
+
+	// A value written with schemas: {"schema": {…}, "payload": <envelope>}.
+	if env.op == nil && env.schema && env.payload != nil && !env.source && !unwrapped {
+		key := e.Key
+		*e = Event{Key: key}
+		if isNull(env.payload) {
+			e.Tombstone = true
+			return nil
+		}
+		return decodeValue(e, env.payload, true)
+	}
+
+	if env.op == nil || env.op[0] == 'n' {
+		// The connector's heartbeat topic: key {"serverName": …}, value {"ts_ms": …}.
+		if !env.source && !env.before && !env.after && env.tsMs != nil && e.Key["serverName"] != nil {
+			ts, ok := parseInt(env.tsMs)
+			if !ok {
+				return fail("bad ts_ms", -1)
+			}
+			*e = Event{Key: e.Key, Table: HeartbeatTopicTable, Heartbeat: true, CommitMs: ts}
+			return nil
+		}
+		return fail("missing op", -1)
+	}
+	if env.op[0] != '"' {
+		return fail("op not a string", -1)
+	}
+	op := env.op[1 : len(env.op)-1]
+	if len(op) != 1 || !knownOp(Op(op[0])) {
+		return fail("unknown op "+printable(op), -1)
+	}
+	e.Op = Op(op[0])
+	switch {
+	case !env.source:
+		return fail("no source", -1)
+	case env.sourceTableMissing:
+		return fail("missing source.table", -1)
+	case !env.hasLSN:
+		return fail("missing source.lsn", -1)
+	case !env.hasTs:
+		return fail("missing source.ts_ms", -1)
+	}
+	if e.Op != OpDelete && e.After == nil {
+		return fail("missing after", -1)
+	}
+	return nil
+}
+
+func knownOp(o Op) bool {
+	return o == OpCreate || o == OpRead || o == OpUpdate || o == OpDelete
+}
+
+// printable renders an unknown op for a reason: plain when it is a short lowercase word,
+// quoted and clipped otherwise.
+func printable(op []byte) string {
+	plain := len(op) > 0 && len(op) <= 16
+	for _, c := range op {
+		if c < 'a' || c > 'z' {
+			plain = false
+		}
+	}
+	if plain {
+		return string(op)
+	}
+	if len(op) > 16 {
+		op = op[:16]
+	}
+	return strconv.Quote(string(op))
+}
+
+// envelopeMember reads one top-level member, the scanner being on its value.
+func (s *scanner) envelopeMember(e *Event, env *envelope, name []byte) string {
+	switch string(name) {
+	case "op":
+		v, r := s.value(1)
+		if r != "" {
+			return r
+		}
+		env.op = v
+	case "before", "after":
+		m, present, r := s.image(name[0] == 'a')
+		if r != "" {
+			return r
+		}
+		if name[0] == 'a' {
+			e.After, env.after = m, present
+		} else {
+			e.Before, env.before = m, present
+		}
+	case "source":
+		s.skipSpace()
+		if s.pos < len(s.data) && s.data[s.pos] == '{' {
+			env.source = true
+			return s.source(e, env)
+		}
+		v, r := s.value(1)
+		if r != "" {
+			return r
+		}
+		if v[0] != 'n' {
+			return "source not an object"
+		}
+	case "ts_ms":
+		v, r := s.value(1)
+		if r != "" {
+			return r
+		}
+		env.tsMs = v
+	case "schema":
+		if _, r := s.value(1); r != "" {
+			return r
+		}
+		env.schema = true
+	case "payload":
+		v, r := s.value(1)
+		if r != "" {
+			return r
+		}
+		env.payload = v
+	default:
+		if _, r := s.value(1); r != "" {
+			return r
+		}
+	}
+	return ""
+}
+
+// image reads a before or after image: an object or null.
+func (s *scanner) image(after bool) (map[string]json.RawMessage, bool, string) {
+	s.skipSpace()
+	if s.pos < len(s.data) && s.data[s.pos] == '{' {
+		m, r := s.objectMap(2)
+		return m, r == "", r
+	}
+	v, r := s.value(1)
+	if r != "" {
+		return nil, false, r
+	}
+	if v[0] != 'n' {
+		if after {
+			return nil, false, "after not an object"
+		}
+		return nil, false, "before not an object"
+	}
+	return nil, false, ""
+}
+
+// source reads the source block.
+func (s *scanner) source(e *Event, env *envelope) string {
+	it := s.members()
+	for {
+		k, esc, ok, r := it.next()
+		if r != "" {
+			return r
+		}
+		if !ok {
+			return ""
+		}
+		if esc {
+			k = []byte(unescape(k))
+		}
+		v, r := s.value(2)
+		if r != "" {
+			return r
+		}
+		switch string(k) {
+		case "table":
+			switch {
+			case v[0] == 'n':
+			case v[0] != '"' || len(v) == 2:
+				return "bad source.table"
+			default:
+				inner := v[1 : len(v)-1]
+				if esc := containsByte(inner, '\\'); esc {
+					e.Table = unescape(inner)
+				} else {
+					e.Table = intern(inner)
+				}
+				env.sourceTableMissing = false
+			}
+		case "lsn":
+			if v[0] == 'n' {
+				continue
+			}
+			lsn, ok := parseUint(v)
+			if !ok {
+				return "bad source.lsn"
+			}
+			e.LSN, env.hasLSN = lsn, true
+		case "txId":
+			if v[0] == 'n' {
+				e.TxID = 0
+				continue
+			}
+			tx, ok := parseInt(v)
+			if !ok {
+				return "bad source.txId"
+			}
+			e.TxID = tx
+		case "ts_ms":
+			if v[0] == 'n' {
+				continue
+			}
+			ts, ok := parseInt(v)
+			if !ok {
+				return "bad source.ts_ms"
+			}
+			e.CommitMs, env.hasTs = ts, true
+		case "snapshot":
+			// "true", "first", "last", "incremental", … or "false"; booleans in old versions.
+			e.Snapshot = !(string(v) == `"false"` || string(v) == "false" || string(v) == "null")
+		}
+	}
+}
+
+func containsByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// parseUint parses a JSON integer without sign, fraction or exponent.
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+// parseInt parses a JSON integer, possibly negative, without fraction or exponent.
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	u, ok := parseUint(b)
+	if !ok {
+		return 0, false
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > 1<<63-1 {
+		return 0, false
+	}
+	return int64(u), true
+}

@@ -1,0 +1,223 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/flavortrend/flavortrend/ingest/columns"
+	"github.com/flavortrend/flavortrend/ingest/debezium"
+)
+
+// Columns every CDC mirror carries besides the source table's own (sql/clickhouse/0001).
+const (
+	colVersion  = "_version"
+	colDeleted  = "_is_deleted"
+	colSourceTs = "_source_ts_ms"
+)
+
+type columnKind int
+
+const (
+	kindData columnKind = iota
+	kindVersion
+	kindDeleted
+	kindSourceTs
+)
+
+type column struct {
+	name string
+	typ  string
+	kind columnKind
+	b    columns.Builder
+}
+
+// table accumulates the pending rows of one mirror table, column by column, and writes them
+// as one columnar batch.
+type table struct {
+	db, name string
+	cols     []column
+	keys     []string // primary key columns, in order
+	insert   string
+	rows     int
+	// The CDC columns of the pending rows.
+	versions []uint64
+	deleted  []uint8
+	sourceTs []int64
+}
+
+// loadTables reads the mirror tables of db from system.columns: every table that has the
+// three CDC columns. Columns with a default (such as _ingested_at) are left to ClickHouse.
+func loadTables(ctx context.Context, conn driver.Conn, db string, opts columns.Options) (map[string]*table, error) {
+	rows, err := conn.Query(ctx, `SELECT table, name, type, default_kind, is_in_primary_key
+		FROM system.columns WHERE database = ?`, db)
+	if err != nil {
+		return nil, fmt.Errorf("read schema of %s: %w", db, err)
+	}
+	defer rows.Close()
+	tables := map[string]*table{}
+	for rows.Next() {
+		var tname, name, typ, defaultKind string
+		var pk uint8
+		if err := rows.Scan(&tname, &name, &typ, &defaultKind, &pk); err != nil {
+			return nil, fmt.Errorf("read schema of %s: %w", db, err)
+		}
+		t := tables[tname]
+		if t == nil {
+			t = &table{db: db, name: tname}
+			tables[tname] = t
+		}
+		if pk == 1 {
+			t.keys = append(t.keys, name)
+		}
+		if defaultKind != "" {
+			continue
+		}
+		c := column{name: name, typ: typ}
+		switch name {
+		case colVersion:
+			c.kind = kindVersion
+		case colDeleted:
+			c.kind = kindDeleted
+		case colSourceTs:
+			c.kind = kindSourceTs
+		}
+		t.cols = append(t.cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema of %s: %w", db, err)
+	}
+	for name, t := range tables {
+		kinds := map[columnKind]bool{}
+		for _, c := range t.cols {
+			kinds[c.kind] = true
+		}
+		if !kinds[kindVersion] || !kinds[kindDeleted] || !kinds[kindSourceTs] || len(t.keys) == 0 {
+			delete(tables, name) // not a CDC mirror
+			continue
+		}
+		names := make([]string, len(t.cols))
+		for i := range t.cols {
+			if t.cols[i].kind == kindData {
+				b, err := columns.NewWithOptions(t.cols[i].typ, opts)
+				if err != nil {
+					return nil, fmt.Errorf("%s.%s: %w", name, t.cols[i].name, err)
+				}
+				t.cols[i].b = b
+			}
+			names[i] = t.cols[i].name
+		}
+		t.insert = fmt.Sprintf("INSERT INTO %s.%s (%s)", db, name, strings.Join(names, ", "))
+	}
+	return tables, nil
+}
+
+// errUnchanged is returned by add when a value is Debezium's unavailable-value placeholder:
+// the caller must look the current value up (see resolveUnchanged) and add the row again.
+var errUnchanged = errors.New("unchanged value")
+
+// add appends one change as a row, or nothing: a failing column leaves every column as it was.
+func (t *table) add(ev *debezium.Event) error {
+	row := ev.Row()
+	deleted := ev.Op == debezium.OpDelete
+	for _, k := range t.keys {
+		if _, ok := row[k]; !ok {
+			if v, ok := ev.Key[k]; ok && deleted {
+				if row == nil {
+					row = map[string]json.RawMessage{}
+				}
+				row[k] = v
+				continue
+			}
+			return fmt.Errorf("%s: no value for key column %s", t.name, k)
+		}
+	}
+	for i := range t.cols {
+		c := &t.cols[i]
+		if c.kind != kindData {
+			continue
+		}
+		raw, ok := row[c.name]
+		if !ok || (deleted && !isKey(t.keys, c.name)) {
+			c.b.AppendDefault()
+			continue
+		}
+		if err := c.b.Append(raw); err != nil {
+			t.truncate(t.rows)
+			if errors.Is(err, columns.ErrUnavailable) {
+				return fmt.Errorf("%s.%s: %w", t.name, c.name, errUnchanged)
+			}
+			return fmt.Errorf("%s.%s: %w", t.name, c.name, err)
+		}
+	}
+	var d uint8
+	if deleted {
+		d = 1
+	}
+	t.versions = append(t.versions, ev.LSN)
+	t.deleted = append(t.deleted, d)
+	t.sourceTs = append(t.sourceTs, ev.CommitMs)
+	t.rows++
+	return nil
+}
+
+func isKey(keys []string, name string) bool {
+	for _, k := range keys {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+// truncate drops the partly appended row past n from every data column.
+func (t *table) truncate(n int) {
+	for i := range t.cols {
+		if t.cols[i].kind == kindData {
+			t.cols[i].b.Truncate(n)
+		}
+	}
+}
+
+// flush writes the pending rows as one batch; on error the rows stay pending for a retry.
+func (t *table) flush(ctx context.Context, conn driver.Conn) error {
+	if t.rows == 0 {
+		return nil
+	}
+	batch, err := conn.PrepareBatch(ctx, t.insert)
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", t.name, err)
+	}
+	defer batch.Abort() //nolint:errcheck // no-op after Send
+	for i := range t.cols {
+		var values any
+		switch t.cols[i].kind {
+		case kindVersion:
+			values = t.versions
+		case kindDeleted:
+			values = t.deleted
+		case kindSourceTs:
+			values = t.sourceTs
+		default:
+			values = t.cols[i].b.Values()
+		}
+		if err := batch.Column(i).Append(values); err != nil {
+			return fmt.Errorf("insert into %s.%s: %w", t.name, t.cols[i].name, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("insert into %s: %w", t.name, err)
+	}
+	for i := range t.cols {
+		if t.cols[i].b != nil {
+			t.cols[i].b.Reset()
+		}
+	}
+	t.versions, t.deleted, t.sourceTs = t.versions[:0], t.deleted[:0], t.sourceTs[:0]
+	t.rows = 0
+	return nil
+}
