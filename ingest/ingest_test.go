@@ -21,6 +21,7 @@ import (
 	"github.com/flavortrend/flavortrend/internal/config"
 	"github.com/flavortrend/flavortrend/internal/connect"
 	"github.com/flavortrend/flavortrend/internal/store"
+	"github.com/flavortrend/flavortrend/internal/telemetry"
 	"github.com/flavortrend/flavortrend/internal/testenv"
 )
 
@@ -86,7 +87,7 @@ type running struct {
 func start(t *testing.T, cfg ingest.Config) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	in, err := ingest.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	in, err := ingest.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), telemetry.Providers{})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -12,6 +12,10 @@
 // source topic/partition/offset in headers; the records around it still land. While
 // ClickHouse refuses a batch the ingester stops fetching and retries with backoff, so memory
 // stays bounded by one batch.
+//
+// Telemetry (docs/telemetry.md): a span per table batch linked to the trace contexts its
+// records carry, counters and histograms of records, rows, inserts, dead letters and
+// freshness, and the consumer lag per partition.
 package ingest
 
 import (
@@ -29,9 +33,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/flavortrend/flavortrend/ingest/debezium"
 	"github.com/flavortrend/flavortrend/internal/store"
+	"github.com/flavortrend/flavortrend/internal/telemetry"
 )
 
 // Ingester is one instance of the ingester; several with one group split the partitions.
@@ -45,10 +54,23 @@ type Ingester struct {
 	mu      sync.Mutex                // guards the pending state below against rebalance callbacks
 	pending int                       // rows waiting in table batches
 	since   time.Time                 // when the oldest pending row arrived
-	dead    []*kgo.Record             // dead letters waiting to be produced with the next flush
+	dead    []deadLetter              // dead letters waiting to be produced with the next flush
 	last    map[partition]*kgo.Record // newest handled record per partition, not yet committed
 
 	stats Stats
+
+	tracer    trace.Tracer
+	met       *instruments
+	deadTrace batchTrace // trace contexts of the pending dead letters
+	lag       lagGauge
+	lagReg    metric.Registration
+}
+
+// deadLetter is a record on its way to the dead-letter topic.
+type deadLetter struct {
+	rec    *kgo.Record // what is produced: the source record with the reason headers
+	src    *kgo.Record
+	reason string
 }
 
 type partition struct {
@@ -65,8 +87,14 @@ type Stats struct {
 	Retries     int64
 }
 
-// New connects to ClickHouse and Kafka. cfg must have passed Validate.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (*Ingester, error) {
+// New connects to ClickHouse and Kafka. cfg must have passed Validate. The ingester's spans
+// and metrics go to tel's providers; log gets the context of the batch span, so a handler
+// like telemetry.LogHandler adds its trace id to the lines about a batch.
+func New(ctx context.Context, cfg Config, log *slog.Logger, tel telemetry.Providers) (*Ingester, error) {
+	met, err := newInstruments(tel.Meter(scope))
+	if err != nil {
+		return nil, err
+	}
 	ch, err := store.ClickHouse(ctx, cfg.ClickHouse)
 	if err != nil {
 		return nil, err
@@ -80,7 +108,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Ingester, error) {
 		ch.Close()
 		return nil, fmt.Errorf("clickhouse database %s has no CDC mirror tables (run flavortrend migrate)", cfg.ClickHouse.Database)
 	}
-	in := &Ingester{cfg: cfg, log: log, ch: ch, tables: tables, last: map[partition]*kgo.Record{}}
+	for name, t := range tables {
+		t.attrs = tableAttrs(name)
+		t.freshness, t.freshnessOpts = met.freshness, []metric.RecordOption{t.attrs}
+	}
+	in := &Ingester{cfg: cfg, log: log, ch: ch, tables: tables, last: map[partition]*kgo.Record{},
+		tracer: tel.Tracer(scope), met: met, lag: lagGauge{parts: map[partition]lagState{}}}
+	if in.lagReg, err = in.lag.register(tel.Meter(scope)); err != nil {
+		ch.Close()
+		return nil, err
+	}
 	pattern := "^" + regexp.QuoteMeta(cfg.TopicPrefix) + `\.public\.[A-Za-z0-9_]+$`
 	in.kafka, err = kgo.NewClient(
 		kgo.SeedBrokers(cfg.Kafka.Brokers...),
@@ -99,6 +136,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Ingester, error) {
 	)
 	if err != nil {
 		ch.Close()
+		in.lagReg.Unregister() //nolint:errcheck // only fails for a foreign meter provider
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -134,6 +172,7 @@ func createDeadLetterTopic(ctx context.Context, cl *kgo.Client, topic string) er
 func (in *Ingester) Close() {
 	in.kafka.Close()
 	in.ch.Close()
+	in.lagReg.Unregister() //nolint:errcheck // only fails for a foreign meter provider
 }
 
 // Stats returns the counters so far.
@@ -150,6 +189,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		pollCtx, cancel := context.WithTimeout(ctx, in.cfg.FlushInterval)
 		fetches := in.kafka.PollRecords(pollCtx, in.cfg.BatchRows)
 		cancel()
+		in.lag.fetched(fetches)
 		stopping := ctx.Err() != nil
 		fetches.EachError(func(topic string, p int32, err error) {
 			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
@@ -158,6 +198,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		})
 		in.mu.Lock()
 		fetches.EachRecord(func(r *kgo.Record) { in.handle(ctx, r) })
+		in.met.report(ctx)
 		var err error
 		switch {
 		case stopping:
@@ -193,40 +234,50 @@ func (in *Ingester) handle(ctx context.Context, r *kgo.Record) {
 	}
 	in.last[partition{r.Topic, r.Partition}] = r
 	if len(r.Value) > in.cfg.MaxRecord {
-		in.deadLetter(r, fmt.Sprintf("oversized record: %d bytes, limit %d", len(r.Value), in.cfg.MaxRecord))
+		in.deadLetter(ctx, r, reasonOversized, fmt.Sprintf("oversized record: %d bytes, limit %d", len(r.Value), in.cfg.MaxRecord))
 		return
 	}
 	ev, err := debezium.DecodeRecord(r)
 	if err != nil {
-		in.deadLetter(r, err.Error())
+		in.deadLetter(ctx, r, reasonDecode, err.Error())
 		return
 	}
 	if ev.Tombstone || ev.IsHeartbeat() {
+		in.met.consumed(r.Topic, outcomeSkipped)
 		return // a tombstone follows the delete event that already wrote the row's tombstone
 	}
 	name := ev.Table
 	t := in.tables[name]
 	if t == nil {
-		in.deadLetter(r, "unknown table "+name)
+		in.deadLetter(ctx, r, reasonUnknownTable, "unknown table "+name)
 		return
 	}
+	class := reasonValue
 	err = t.add(&ev)
 	if errors.Is(err, errUnchanged) {
+		class = reasonUnchanged
 		// The newest version must be in ClickHouse to read the unchanged value from it. Not
 		// cut short by shutdown, but bounded: past it the record goes to the dead letters.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 		if err = in.flushTables(uctx); err == nil {
 			if err = resolveUnchanged(uctx, in.ch, t, &ev); err == nil {
+				class = reasonValue
 				err = t.add(&ev)
 			}
 		}
 		cancel()
 	}
 	if err != nil {
-		in.deadLetter(r, err.Error())
+		in.deadLetter(ctx, r, class, err.Error())
 		return
 	}
 	in.pending++
+	in.met.consumed(r.Topic, outcomeRow)
+	t.trace.from(r.Topic, r.Partition)
+	t.trace.link(ev.TraceParent)
+	if t.traceCol {
+		t.trace.linkJSON(ev.Row()[colTraceParent])
+	}
 }
 
 // Dead-letter headers.
@@ -237,9 +288,13 @@ const (
 	HeaderOffset    = "ft-source-offset"
 )
 
-func (in *Ingester) deadLetter(r *kgo.Record, reason string) {
+// deadLetter queues r for the dead-letter topic; class is the reason's class for the metrics.
+func (in *Ingester) deadLetter(ctx context.Context, r *kgo.Record, class, reason string) {
 	in.stats.DeadLetters++
-	in.log.Warn("dead letter", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
+	in.met.consumed(r.Topic, outcomeDeadLetter)
+	in.met.deadLetters.Add(ctx, 1, metric.WithAttributes(attribute.String("table", debezium.TopicTable(r.Topic)), attribute.String("reason", class)))
+	in.deadTrace.from(r.Topic, r.Partition)
+	in.deadTrace.linkHeader(r)
 	headers := append([]kgo.RecordHeader(nil), r.Headers...)
 	headers = append(headers,
 		kgo.RecordHeader{Key: HeaderError, Value: []byte(reason)},
@@ -247,7 +302,11 @@ func (in *Ingester) deadLetter(r *kgo.Record, reason string) {
 		kgo.RecordHeader{Key: HeaderPartition, Value: []byte(fmt.Sprint(r.Partition))},
 		kgo.RecordHeader{Key: HeaderOffset, Value: []byte(fmt.Sprint(r.Offset))},
 	)
-	in.dead = append(in.dead, &kgo.Record{Topic: in.cfg.DeadLetter, Key: r.Key, Value: r.Value, Headers: headers})
+	in.dead = append(in.dead, deadLetter{
+		rec:    &kgo.Record{Topic: in.cfg.DeadLetter, Key: r.Key, Value: r.Value, Headers: headers},
+		src:    r,
+		reason: reason,
+	})
 }
 
 // flushTables writes every pending batch, retrying with backoff until ClickHouse accepts
@@ -255,39 +314,73 @@ func (in *Ingester) deadLetter(r *kgo.Record, reason string) {
 func (in *Ingester) flushTables(ctx context.Context) error {
 	backoff := 100 * time.Millisecond
 	for _, t := range in.tables {
-		for t.rows > 0 {
-			n := t.rows
-			err := t.flush(ctx, in.ch)
-			if err == nil {
-				in.stats.Rows += int64(n)
-				in.stats.Flushes++
-				break
-			}
-			in.stats.Retries++
-			in.log.Warn("clickhouse insert failed, retrying", "table", t.name, "rows", n, "in", backoff, "err", err)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, in.cfg.RetryMax)
+		if err := in.flushTable(ctx, t, &backoff); err != nil {
+			return err
 		}
 	}
 	in.pending = 0
 	return nil
 }
 
+// flushTable writes the pending batch of t, if any, in an ingest.batch span linked to the
+// trace contexts of its records. Called with mu held.
+func (in *Ingester) flushTable(ctx context.Context, t *table, backoff *time.Duration) error {
+	if t.rows == 0 {
+		return nil
+	}
+	n := t.rows
+	ctx, span := in.tracer.Start(ctx, spanBatch, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithLinks(t.trace.links...),
+		trace.WithAttributes(append(t.trace.attrs(), attribute.String("table", t.name), attribute.Int("rows", n))...))
+	defer span.End()
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		err := t.flush(ctx, in.ch)
+		outcome := "ok"
+		if err != nil {
+			outcome = "error"
+		}
+		in.met.insert.Record(ctx, time.Since(start).Seconds(), t.attrs, metric.WithAttributes(attribute.String("outcome", outcome)))
+		if err == nil {
+			in.stats.Rows += int64(n)
+			in.stats.Flushes++
+			in.met.rows.Add(ctx, int64(n), t.attrs)
+			in.met.batchSize.Record(ctx, int64(n), t.attrs)
+			span.SetAttributes(attribute.Int("attempts", attempt))
+			return nil
+		}
+		in.stats.Retries++
+		in.met.retries.Add(ctx, 1, t.attrs)
+		span.RecordError(err)
+		in.log.WarnContext(ctx, "clickhouse insert failed, retrying", "table", t.name, "rows", n, "in", *backoff, "err", err)
+		select {
+		case <-ctx.Done():
+			span.SetAttributes(attribute.Int("attempts", attempt))
+			span.SetStatus(codes.Error, ctx.Err().Error())
+			return ctx.Err()
+		case <-time.After(*backoff):
+		}
+		*backoff = min(*backoff*2, in.cfg.RetryMax)
+	}
+}
+
 // flushAndCommit writes the batches and the dead letters, then commits the offsets of every
 // handled record. Called with mu held.
-func (in *Ingester) flushAndCommit(ctx context.Context) error {
+func (in *Ingester) flushAndCommit(ctx context.Context) (err error) {
+	ctx, span := in.tracer.Start(ctx, spanFlush, trace.WithAttributes(attribute.Int("rows", in.pending),
+		attribute.Int("dead_letters", len(in.dead)), attribute.Int("offsets", len(in.last))))
+	defer func() {
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}()
 	if err := in.flushTables(ctx); err != nil {
 		return err
 	}
 	if len(in.dead) > 0 {
-		if err := in.kafka.ProduceSync(ctx, in.dead...).FirstErr(); err != nil {
-			return fmt.Errorf("dead-letter topic %s: %w", in.cfg.DeadLetter, err)
+		if err := in.produceDeadLetters(ctx); err != nil {
+			return err
 		}
-		in.dead = in.dead[:0]
 	}
 	if len(in.last) == 0 {
 		return nil
@@ -298,15 +391,37 @@ func (in *Ingester) flushAndCommit(ctx context.Context) error {
 	}
 	if err := in.kafka.CommitRecords(ctx, recs...); err != nil {
 		// Not fatal: the rows are in ClickHouse; a replay rewrites them with the same version.
-		in.log.Warn("commit offsets", "err", err)
+		span.RecordError(err)
+		in.log.WarnContext(ctx, "commit offsets", "err", err)
 		return nil
 	}
 	clear(in.last)
 	return nil
 }
 
+// produceDeadLetters writes the pending dead letters in an ingest.dead_letters span linked
+// to the trace contexts of their records, and logs each. Called with mu held.
+func (in *Ingester) produceDeadLetters(ctx context.Context) error {
+	ctx, span := in.tracer.Start(ctx, spanDeadLetters, trace.WithSpanKind(trace.SpanKindProducer), trace.WithLinks(in.deadTrace.links...),
+		trace.WithAttributes(append(in.deadTrace.attrs(), attribute.Int("dead_letters", len(in.dead)))...))
+	defer span.End()
+	recs := make([]*kgo.Record, len(in.dead))
+	for i, d := range in.dead {
+		recs[i] = d.rec
+		in.log.WarnContext(ctx, "dead letter", "topic", d.src.Topic, "partition", d.src.Partition, "offset", d.src.Offset, "reason", d.reason)
+	}
+	if err := in.kafka.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		span.SetStatus(codes.Error, err.Error())
+		return fmt.Errorf("dead-letter topic %s: %w", in.cfg.DeadLetter, err)
+	}
+	in.dead = in.dead[:0]
+	in.deadTrace.reset()
+	return nil
+}
+
 // onRevoked flushes and commits before partitions move to another instance.
-func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, _ map[string][]int32) {
+func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	in.lag.forget(revoked)
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if err := in.flushAndCommit(ctx); err != nil {
@@ -316,15 +431,18 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, _ map[string][
 
 // onLost drops what was pending for partitions already given away: their new owner
 // re-reads those records, and rewriting them is harmless.
-func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
+func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	in.lag.forget(lost)
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for _, t := range in.tables {
 		t.truncate(0)
 		t.versions, t.deleted, t.sourceTs = t.versions[:0], t.deleted[:0], t.sourceTs[:0]
 		t.rows = 0
+		t.trace.reset()
 	}
 	in.pending = 0
 	in.dead = in.dead[:0]
+	in.deadTrace.reset()
 	clear(in.last)
 }

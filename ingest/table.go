@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/flavortrend/flavortrend/ingest/columns"
 	"github.com/flavortrend/flavortrend/ingest/debezium"
@@ -19,6 +21,10 @@ const (
 	colDeleted  = "_is_deleted"
 	colSourceTs = "_source_ts_ms"
 )
+
+// colTraceParent is the column of a row's own trace context (orders), linked from the span
+// of its batch like the record's traceparent header.
+const colTraceParent = "trace_parent"
 
 type columnKind int
 
@@ -48,6 +54,13 @@ type table struct {
 	versions []uint64
 	deleted  []uint8
 	sourceTs []int64
+
+	// Telemetry: the trace contexts of the pending rows, and the table's measurements.
+	trace         batchTrace
+	traceCol      bool                     // the table has a trace_parent column
+	attrs         metric.MeasurementOption // the table attribute of its measurements
+	freshness     metric.Float64Histogram
+	freshnessOpts []metric.RecordOption // attrs, for one measurement per row without an allocation
 }
 
 // loadTables reads the mirror tables of db from system.columns: every table that has the
@@ -73,6 +86,9 @@ func loadTables(ctx context.Context, conn driver.Conn, db string, opts columns.O
 		}
 		if pk == 1 {
 			t.keys = append(t.keys, name)
+		}
+		if name == colTraceParent {
+			t.traceCol = true
 		}
 		if defaultKind != "" {
 			continue
@@ -212,6 +228,12 @@ func (t *table) flush(ctx context.Context, conn driver.Conn) error {
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("insert into %s: %w", t.name, err)
 	}
+	// Per row, without the batch span in the context: an exemplar offer per row would cost
+	// more than the measurement (the batch-level metrics carry the span).
+	now := time.Now()
+	for _, ms := range t.sourceTs {
+		t.freshness.Record(context.Background(), now.Sub(time.UnixMilli(ms)).Seconds(), t.freshnessOpts...)
+	}
 	for i := range t.cols {
 		if t.cols[i].b != nil {
 			t.cols[i].b.Reset()
@@ -219,5 +241,6 @@ func (t *table) flush(ctx context.Context, conn driver.Conn) error {
 	}
 	t.versions, t.deleted, t.sourceTs = t.versions[:0], t.deleted[:0], t.sourceTs[:0]
 	t.rows = 0
+	t.trace.reset()
 	return nil
 }

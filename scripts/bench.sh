@@ -30,3 +30,4 @@ peer_rate=$(sed -E 's/^tps = ([0-9.]+).*/\1/' <<<"$peer")
 echo "row-at-a-time (pgbench):    $peer_rate orders/s"
 awk -v a="$ours_rate" -v b="$peer_rate" 'BEGIN { printf "ratio: load mode writes %.1f× the orders/s of row-at-a-time\n", a / b }'
 "${psql[@]}" -d flavortrend -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+bash scripts/bench/ingest.sh

@@ -15,15 +15,22 @@ func ingestCommand() command {
 		summary: "consume the Debezium topics into the ClickHouse CDC mirrors (one of a consumer group)",
 		run: func(ctx context.Context, env config.Env, args []string, stdout io.Writer) error {
 			var cfg ingest.Config
+			var tf telemetryFlags
 			fs := config.NewFlags("ingest", env)
 			cfg.Bind(fs)
+			tf.bind(fs)
 			if err := parseFlags(fs, args, stdout); err != nil {
 				return err
 			}
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			in, err := ingest.New(ctx, cfg, slog.Default())
+			tel, log, err := tf.start(ctx, env, "flavortrend-ingest")
+			if err != nil {
+				return err
+			}
+			defer stopTelemetry(tel) // last: after the ingester has flushed, committed and left
+			in, err := ingest.New(ctx, cfg, log, tel.Providers)
 			if err != nil {
 				return err
 			}
