@@ -86,16 +86,7 @@ type running struct {
 // start runs an ingester until the test ends or Stop is called.
 func start(t *testing.T, cfg ingest.Config) *running {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	in, err := ingest.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), telemetry.Providers{})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	r := &running{t: t, in: in, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- in.Run(ctx) }()
-	t.Cleanup(func() { r.Stop() })
-	return r
+	return startWith(t, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), telemetry.Providers{})
 }
 
 // Stop ends the run (flush, commit, leave) and returns its final stats.
