@@ -273,18 +273,9 @@ func TestPoisonRecords(t *testing.T) {
 	prefix := testenv.Name("ft_poison")
 	topic := prefix + ".public.orders"
 
-	good, err := os.ReadFile("../testdata/debezium/orders.r.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Value map[string]any `json:"value"`
-	}
-	if err := json.Unmarshal(good, &doc); err != nil {
-		t.Fatal(err)
-	}
+	fixture := fixtureValue(t, "orders")
 	envelope := func(id int, mutate func(after map[string]any)) []byte {
-		v := deepCopy(t, doc.Value)
+		v := deepCopy(t, fixture)
 		after := v["after"].(map[string]any)
 		after["id"] = id
 		if mutate != nil {
@@ -294,7 +285,7 @@ func TestPoisonRecords(t *testing.T) {
 		return b
 	}
 	key := func(id int) []byte { return []byte(fmt.Sprintf(`{"id":%d}`, id)) }
-	unknown := deepCopy(t, doc.Value)
+	unknown := deepCopy(t, fixture)
 	unknown["source"].(map[string]any)["table"] = "nosuch"
 	unknownValue, _ := json.Marshal(unknown)
 	records := []*kgo.Record{
