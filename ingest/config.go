@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/flavortrend/flavortrend/ingest/columns"
@@ -16,6 +17,7 @@ type Config struct {
 	Group         string        // consumer group: instances with the same group split the partitions
 	DeadLetter    string        // dead-letter topic; default <prefix>.dead-letter
 	BatchRows     int           // flush when this many rows are pending across tables
+	Workers       int           // goroutines decoding records in parallel
 	FlushInterval time.Duration // flush at least this often while rows are pending
 	MaxRecord     int           // records with a larger value go to the dead-letter topic
 	RetryMax      time.Duration // longest pause between retries of a failed insert
@@ -33,6 +35,7 @@ func (c *Config) Bind(f *config.Flags) {
 	f.String(&c.Group, "group", "FT_INGEST_GROUP", "flavortrend-ingest", "Kafka consumer group; run several instances with one group to split the partitions")
 	f.String(&c.DeadLetter, "dead-letter-topic", "FT_DEAD_LETTER_TOPIC", "", "topic for records that cannot be ingested (default <prefix>.dead-letter)")
 	f.Int(&c.BatchRows, "batch-rows", "FT_INGEST_BATCH_ROWS", 50000, "flush to ClickHouse when this many rows are pending")
+	f.Int(&c.Workers, "workers", "FT_INGEST_WORKERS", runtime.NumCPU(), "goroutines decoding records and writing batches in parallel (default: the number of CPUs)")
 	f.Duration(&c.FlushInterval, "flush-interval", "FT_INGEST_FLUSH_INTERVAL", time.Second, "flush at least this often while rows are pending")
 	f.Int(&c.MaxRecord, "max-record-bytes", "FT_INGEST_MAX_RECORD_BYTES", 1<<20, "records larger than this go to the dead-letter topic")
 	f.Duration(&c.RetryMax, "retry-max", "FT_INGEST_RETRY_MAX", 30*time.Second, "longest pause between retries while ClickHouse refuses a batch")
@@ -51,6 +54,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("-group: must not be empty")
 	case c.BatchRows < 1:
 		return fmt.Errorf("-batch-rows %d: must be at least 1", c.BatchRows)
+	case c.Workers < 0 || c.Workers > 256:
+		return fmt.Errorf("-workers %d: must be from 1 to 256", c.Workers)
 	case c.FlushInterval < 10*time.Millisecond:
 		return fmt.Errorf("-flush-interval %s: must be at least 10ms", c.FlushInterval)
 	case c.MaxRecord < 1024:
@@ -82,6 +87,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DeadLetter == "" {
 		c.DeadLetter = c.TopicPrefix + ".dead-letter"
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.NumCPU()
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,9 @@ func TestConfigValidate(t *testing.T) {
 	if c.DeadLetter != "flavortrend.dead-letter" {
 		t.Errorf("default dead-letter topic = %q", c.DeadLetter)
 	}
+	if c.Workers != runtime.NumCPU() {
+		t.Errorf("default workers = %d, want the number of CPUs %d", c.Workers, runtime.NumCPU())
+	}
 	for _, tt := range []struct {
 		name   string
 		mutate func(*ingest.Config)
@@ -30,6 +34,7 @@ func TestConfigValidate(t *testing.T) {
 		{"batch", func(c *ingest.Config) { c.BatchRows = 0 }, "-batch-rows 0"},
 		{"interval", func(c *ingest.Config) { c.FlushInterval = time.Millisecond }, "-flush-interval 1ms"},
 		{"record", func(c *ingest.Config) { c.MaxRecord = 10 }, "-max-record-bytes 10"},
+		{"workers", func(c *ingest.Config) { c.Workers = -1 }, "-workers -1"},
 		{"decimal", func(c *ingest.Config) { c.DecimalMode = "base64" }, `-decimal-mode "base64"`},
 		{"time", func(c *ingest.Config) { c.TimeUnit = "hours" }, `-time-unit "hours"`},
 	} {

@@ -38,32 +38,28 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/flavortrend/flavortrend/ingest/debezium"
 	"github.com/flavortrend/flavortrend/internal/store"
 	"github.com/flavortrend/flavortrend/internal/telemetry"
 )
 
 // Ingester is one instance of the ingester; several with one group split the partitions.
 type Ingester struct {
-	cfg    Config
-	log    *slog.Logger
-	ch     driver.Conn
-	kafka  *kgo.Client
-	tables map[string]*table
+	cfg     Config
+	log     *slog.Logger
+	ch      driver.Conn
+	kafka   *kgo.Client
+	workers []*worker // decode in parallel, each with its own batches
 
-	mu      sync.Mutex                // guards the pending state below against rebalance callbacks
-	pending int                       // rows waiting in table batches
-	since   time.Time                 // when the oldest pending row arrived
-	dead    []deadLetter              // dead letters waiting to be produced with the next flush
-	last    map[partition]*kgo.Record // newest handled record per partition, not yet committed
+	mu    sync.Mutex // guards the workers' pending state and since against rebalance callbacks
+	since time.Time  // when the oldest pending record arrived
+	stats Stats      // flush counters (Rows, Flushes, Retries); the workers count the records
 
-	stats Stats
+	statsMu sync.Mutex // guards stats between the workers' parallel flushes
 
-	tracer    trace.Tracer
-	met       *instruments
-	deadTrace batchTrace // trace contexts of the pending dead letters
-	lag       lagGauge
-	lagReg    metric.Registration
+	tracer trace.Tracer
+	met    *instruments
+	lag    lagGauge
+	lagReg metric.Registration
 }
 
 // deadLetter is a record on its way to the dead-letter topic.
@@ -99,21 +95,23 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, tel telemetry.Provid
 	if err != nil {
 		return nil, err
 	}
-	tables, err := loadTables(ctx, ch, cfg.ClickHouse.Database, cfg.columns)
-	if err != nil {
-		ch.Close()
-		return nil, err
+	in := &Ingester{cfg: cfg, log: log, ch: ch, tracer: tel.Tracer(scope), met: met, lag: lagGauge{parts: map[partition]lagState{}}}
+	for range cfg.Workers {
+		tables, err := loadTables(ctx, ch, cfg.ClickHouse.Database, cfg.columns)
+		if err != nil {
+			ch.Close()
+			return nil, err
+		}
+		if len(tables) == 0 {
+			ch.Close()
+			return nil, fmt.Errorf("clickhouse database %s has no CDC mirror tables (run flavortrend migrate)", cfg.ClickHouse.Database)
+		}
+		for name, t := range tables {
+			t.attrs = tableAttrs(name)
+			t.freshness, t.freshnessOpts = met.freshness, []metric.RecordOption{t.attrs}
+		}
+		in.workers = append(in.workers, newWorker(in, tables))
 	}
-	if len(tables) == 0 {
-		ch.Close()
-		return nil, fmt.Errorf("clickhouse database %s has no CDC mirror tables (run flavortrend migrate)", cfg.ClickHouse.Database)
-	}
-	for name, t := range tables {
-		t.attrs = tableAttrs(name)
-		t.freshness, t.freshnessOpts = met.freshness, []metric.RecordOption{t.attrs}
-	}
-	in := &Ingester{cfg: cfg, log: log, ch: ch, tables: tables, last: map[partition]*kgo.Record{},
-		tracer: tel.Tracer(scope), met: met, lag: lagGauge{parts: map[partition]lagState{}}}
 	if in.lagReg, err = in.lag.register(tel.Meter(scope)); err != nil {
 		ch.Close()
 		return nil, err
@@ -179,7 +177,12 @@ func (in *Ingester) Close() {
 func (in *Ingester) Stats() Stats {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.stats
+	st := in.stats
+	for _, w := range in.workers {
+		st.Records += w.stats.Records
+		st.DeadLetters += w.stats.DeadLetters
+	}
+	return st
 }
 
 // Run consumes until ctx ends, then handles what the last poll returned, flushes, commits
@@ -197,8 +200,15 @@ func (in *Ingester) Run(ctx context.Context) error {
 			}
 		})
 		in.mu.Lock()
-		fetches.EachRecord(func(r *kgo.Record) { in.handle(ctx, r) })
-		in.met.report(ctx)
+		if recs := fetches.Records(); len(recs) > 0 {
+			if in.idle() {
+				in.since = time.Now()
+			}
+			in.handleAll(ctx, recs)
+		}
+		for _, w := range in.workers {
+			in.met.report(ctx, w.counts)
+		}
 		var err error
 		switch {
 		case stopping:
@@ -207,8 +217,8 @@ func (in *Ingester) Run(ctx context.Context) error {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 			err = in.flushAndCommit(sctx)
 			cancel()
-		case in.pending >= in.cfg.BatchRows || len(in.dead) > 0 ||
-			(len(in.last) > 0 && time.Since(in.since) >= in.cfg.FlushInterval):
+		case in.pending() >= in.cfg.BatchRows || in.deadLetters() > 0 ||
+			(!in.idle() && time.Since(in.since) >= in.cfg.FlushInterval):
 			err = in.flushAndCommit(ctx)
 		}
 		in.mu.Unlock()
@@ -223,107 +233,63 @@ func (in *Ingester) Run(ctx context.Context) error {
 	}
 }
 
+// pending is the number of rows waiting in the workers' batches. Called with mu held.
+func (in *Ingester) pending() int {
+	n := 0
+	for _, w := range in.workers {
+		n += w.pending
+	}
+	return n
+}
+
+// deadLetters is the number of dead letters waiting to be produced. Called with mu held.
+func (in *Ingester) deadLetters() int {
+	n := 0
+	for _, w := range in.workers {
+		n += len(w.dead)
+	}
+	return n
+}
+
+// idle reports that no handled record waits for its offset to be committed. Called with mu held.
+func (in *Ingester) idle() bool {
+	for _, w := range in.workers {
+		if len(w.last) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // shutdownGrace bounds the last flush and commit when Run stops.
 const shutdownGrace = 30 * time.Second
 
-// handle turns one record into a pending row, a dead letter or nothing. Called with mu held.
-func (in *Ingester) handle(ctx context.Context, r *kgo.Record) {
-	in.stats.Records++
-	if len(in.last) == 0 && in.pending == 0 {
-		in.since = time.Now()
-	}
-	in.last[partition{r.Topic, r.Partition}] = r
-	if len(r.Value) > in.cfg.MaxRecord {
-		in.deadLetter(ctx, r, reasonOversized, fmt.Sprintf("oversized record: %d bytes, limit %d", len(r.Value), in.cfg.MaxRecord))
-		return
-	}
-	ev, err := debezium.DecodeRecord(r)
-	if err != nil {
-		in.deadLetter(ctx, r, reasonDecode, err.Error())
-		return
-	}
-	if ev.Tombstone || ev.IsHeartbeat() {
-		in.met.consumed(r.Topic, outcomeSkipped)
-		return // a tombstone follows the delete event that already wrote the row's tombstone
-	}
-	name := ev.Table
-	t := in.tables[name]
-	if t == nil {
-		in.deadLetter(ctx, r, reasonUnknownTable, "unknown table "+name)
-		return
-	}
-	class := reasonValue
-	err = t.add(&ev)
-	if errors.Is(err, errUnchanged) {
-		class = reasonUnchanged
-		// The newest version must be in ClickHouse to read the unchanged value from it. Not
-		// cut short by shutdown, but bounded: past it the record goes to the dead letters.
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
-		if err = in.flushTables(uctx); err == nil {
-			if err = resolveUnchanged(uctx, in.ch, t, &ev); err == nil {
-				class = reasonValue
-				err = t.add(&ev)
-			}
-		}
-		cancel()
-	}
-	if err != nil {
-		in.deadLetter(ctx, r, class, err.Error())
-		return
-	}
-	in.pending++
-	in.met.consumed(r.Topic, outcomeRow)
-	t.trace.from(r.Topic, r.Partition)
-	t.trace.link(ev.TraceParent)
-	if t.traceCol {
-		t.trace.linkJSON(ev.Row()[colTraceParent])
-	}
-}
-
-// Dead-letter headers.
-const (
-	HeaderError     = "ft-error"
-	HeaderTopic     = "ft-source-topic"
-	HeaderPartition = "ft-source-partition"
-	HeaderOffset    = "ft-source-offset"
-)
-
-// deadLetter queues r for the dead-letter topic; class is the reason's class for the metrics.
-func (in *Ingester) deadLetter(ctx context.Context, r *kgo.Record, class, reason string) {
-	in.stats.DeadLetters++
-	in.met.consumed(r.Topic, outcomeDeadLetter)
-	in.met.deadLetters.Add(ctx, 1, metric.WithAttributes(attribute.String("table", debezium.TopicTable(r.Topic)), attribute.String("reason", class)))
-	in.deadTrace.from(r.Topic, r.Partition)
-	in.deadTrace.linkHeader(r)
-	headers := append([]kgo.RecordHeader(nil), r.Headers...)
-	headers = append(headers,
-		kgo.RecordHeader{Key: HeaderError, Value: []byte(reason)},
-		kgo.RecordHeader{Key: HeaderTopic, Value: []byte(r.Topic)},
-		kgo.RecordHeader{Key: HeaderPartition, Value: []byte(fmt.Sprint(r.Partition))},
-		kgo.RecordHeader{Key: HeaderOffset, Value: []byte(fmt.Sprint(r.Offset))},
-	)
-	in.dead = append(in.dead, deadLetter{
-		rec:    &kgo.Record{Topic: in.cfg.DeadLetter, Key: r.Key, Value: r.Value, Headers: headers},
-		src:    r,
-		reason: reason,
-	})
-}
-
-// flushTables writes every pending batch, retrying with backoff until ClickHouse accepts
-// it or ctx ends. No fetching happens meanwhile, so memory stays bounded. Called with mu held.
+// flushTables writes every pending batch, the workers' in parallel, each retrying with
+// backoff until ClickHouse accepts it or ctx ends. No fetching happens meanwhile, so memory
+// stays bounded. Called with mu held.
 func (in *Ingester) flushTables(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
-	for _, t := range in.tables {
-		if err := in.flushTable(ctx, t, &backoff); err != nil {
-			return err
+	errs := make([]error, len(in.workers))
+	var wg sync.WaitGroup
+	for i, w := range in.workers {
+		if w.pending == 0 {
+			continue
 		}
+		wg.Go(func() {
+			backoff := 100 * time.Millisecond
+			for _, t := range w.tables {
+				if errs[i] = in.flushTable(ctx, t, &backoff); errs[i] != nil {
+					return
+				}
+			}
+			w.pending = 0
+		})
 	}
-	in.pending = 0
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // flushTable writes the pending batch of t, if any, in an ingest.batch span linked to the
-// trace contexts of its records. Called with mu held.
+// trace contexts of its records. Called with mu held, from one goroutine per worker.
 func (in *Ingester) flushTable(ctx context.Context, t *table, backoff *time.Duration) error {
 	if t.rows == 0 {
 		return nil
@@ -341,14 +307,13 @@ func (in *Ingester) flushTable(ctx context.Context, t *table, backoff *time.Dura
 		}
 		in.met.insert.Record(ctx, time.Since(start).Seconds(), t.attrs, metric.WithAttributes(attribute.String("outcome", outcome)))
 		if err == nil {
-			in.stats.Rows += int64(n)
-			in.stats.Flushes++
+			in.count(func(st *Stats) { st.Rows += int64(n); st.Flushes++ })
 			in.met.rows.Add(ctx, int64(n), t.attrs)
 			in.met.batchSize.Record(ctx, int64(n), t.attrs)
 			span.SetAttributes(attribute.Int("attempts", attempt))
 			return nil
 		}
-		in.stats.Retries++
+		in.count(func(st *Stats) { st.Retries++ })
 		in.met.retries.Add(ctx, 1, t.attrs)
 		span.RecordError(err)
 		in.log.WarnContext(ctx, "clickhouse insert failed, retrying", "table", t.name, "rows", n, "in", *backoff, "err", err)
@@ -363,11 +328,18 @@ func (in *Ingester) flushTable(ctx context.Context, t *table, backoff *time.Dura
 	}
 }
 
+// count updates the flush counters from one of the parallel flushes.
+func (in *Ingester) count(f func(*Stats)) {
+	in.statsMu.Lock()
+	defer in.statsMu.Unlock()
+	f(&in.stats)
+}
+
 // flushAndCommit writes the batches and the dead letters, then commits the offsets of every
 // handled record. Called with mu held.
 func (in *Ingester) flushAndCommit(ctx context.Context) (err error) {
-	ctx, span := in.tracer.Start(ctx, spanFlush, trace.WithAttributes(attribute.Int("rows", in.pending),
-		attribute.Int("dead_letters", len(in.dead)), attribute.Int("offsets", len(in.last))))
+	ctx, span := in.tracer.Start(ctx, spanFlush, trace.WithAttributes(attribute.Int("rows", in.pending()),
+		attribute.Int("dead_letters", in.deadLetters())))
 	defer func() {
 		if err != nil {
 			span.SetStatus(codes.Error, err.Error())
@@ -377,16 +349,27 @@ func (in *Ingester) flushAndCommit(ctx context.Context) (err error) {
 	if err := in.flushTables(ctx); err != nil {
 		return err
 	}
-	if len(in.dead) > 0 {
-		if err := in.produceDeadLetters(ctx); err != nil {
-			return err
+	for _, w := range in.workers {
+		if len(w.dead) > 0 {
+			if err := in.produceDeadLetters(ctx, w); err != nil {
+				return err
+			}
 		}
 	}
-	if len(in.last) == 0 {
+	last := map[partition]*kgo.Record{}
+	for _, w := range in.workers {
+		for p, r := range w.last {
+			if have := last[p]; have == nil || have.Offset < r.Offset {
+				last[p] = r
+			}
+		}
+	}
+	span.SetAttributes(attribute.Int("offsets", len(last)))
+	if len(last) == 0 {
 		return nil
 	}
-	recs := make([]*kgo.Record, 0, len(in.last))
-	for _, r := range in.last {
+	recs := make([]*kgo.Record, 0, len(last))
+	for _, r := range last {
 		recs = append(recs, r)
 	}
 	if err := in.kafka.CommitRecords(ctx, recs...); err != nil {
@@ -395,18 +378,20 @@ func (in *Ingester) flushAndCommit(ctx context.Context) (err error) {
 		in.log.WarnContext(ctx, "commit offsets", "err", err)
 		return nil
 	}
-	clear(in.last)
+	for _, w := range in.workers {
+		clear(w.last)
+	}
 	return nil
 }
 
-// produceDeadLetters writes the pending dead letters in an ingest.dead_letters span linked
-// to the trace contexts of their records, and logs each. Called with mu held.
-func (in *Ingester) produceDeadLetters(ctx context.Context) error {
-	ctx, span := in.tracer.Start(ctx, spanDeadLetters, trace.WithSpanKind(trace.SpanKindProducer), trace.WithLinks(in.deadTrace.links...),
-		trace.WithAttributes(append(in.deadTrace.attrs(), attribute.Int("dead_letters", len(in.dead)))...))
+// produceDeadLetters writes the pending dead letters of w in an ingest.dead_letters span
+// linked to the trace contexts of their records, and logs each. Called with mu held.
+func (in *Ingester) produceDeadLetters(ctx context.Context, w *worker) error {
+	ctx, span := in.tracer.Start(ctx, spanDeadLetters, trace.WithSpanKind(trace.SpanKindProducer), trace.WithLinks(w.deadTrace.links...),
+		trace.WithAttributes(append(w.deadTrace.attrs(), attribute.Int("dead_letters", len(w.dead)))...))
 	defer span.End()
-	recs := make([]*kgo.Record, len(in.dead))
-	for i, d := range in.dead {
+	recs := make([]*kgo.Record, len(w.dead))
+	for i, d := range w.dead {
 		recs[i] = d.rec
 		in.log.WarnContext(ctx, "dead letter", "topic", d.src.Topic, "partition", d.src.Partition, "offset", d.src.Offset, "reason", d.reason)
 	}
@@ -414,8 +399,8 @@ func (in *Ingester) produceDeadLetters(ctx context.Context) error {
 		span.SetStatus(codes.Error, err.Error())
 		return fmt.Errorf("dead-letter topic %s: %w", in.cfg.DeadLetter, err)
 	}
-	in.dead = in.dead[:0]
-	in.deadTrace.reset()
+	w.dead = w.dead[:0]
+	w.deadTrace.reset()
 	return nil
 }
 
@@ -435,14 +420,7 @@ func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 	in.lag.forget(lost)
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	for _, t := range in.tables {
-		t.truncate(0)
-		t.versions, t.deleted, t.sourceTs = t.versions[:0], t.deleted[:0], t.sourceTs[:0]
-		t.rows = 0
-		t.trace.reset()
+	for _, w := range in.workers {
+		w.drop()
 	}
-	in.pending = 0
-	in.dead = in.dead[:0]
-	in.deadTrace.reset()
-	clear(in.last)
 }

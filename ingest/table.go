@@ -36,10 +36,13 @@ const (
 )
 
 type column struct {
-	name string
-	typ  string
-	kind columnKind
-	b    columns.Builder
+	name  string
+	typ   string
+	kind  columnKind
+	key   bool // part of the primary key
+	trace bool // the row's own trace context (colTraceParent)
+	b     columns.Builder
+	seen  uint64 // table.serial of the last row that had a value for it
 }
 
 // table accumulates the pending rows of one mirror table, column by column, and writes them
@@ -50,6 +53,10 @@ type table struct {
 	keys     []string // primary key columns, in order
 	insert   string
 	rows     int
+
+	byName map[string]int // column index by name
+	slots  []int          // column index of each position of the last record's image
+	serial uint64         // rows seen by add, to mark the columns a row has values for
 	// The CDC columns of the pending rows.
 	versions []uint64
 	deleted  []uint8
@@ -57,7 +64,7 @@ type table struct {
 
 	// Telemetry: the trace contexts of the pending rows, and the table's measurements.
 	trace         batchTrace
-	traceCol      bool                     // the table has a trace_parent column
+	traceRaw      json.RawMessage          // the trace_parent value of the row add appended last
 	attrs         metric.MeasurementOption // the table attribute of its measurements
 	freshness     metric.Float64Histogram
 	freshnessOpts []metric.RecordOption // attrs, for one measurement per row without an allocation
@@ -87,13 +94,10 @@ func loadTables(ctx context.Context, conn driver.Conn, db string, opts columns.O
 		if pk == 1 {
 			t.keys = append(t.keys, name)
 		}
-		if name == colTraceParent {
-			t.traceCol = true
-		}
 		if defaultKind != "" {
 			continue
 		}
-		c := column{name: name, typ: typ}
+		c := column{name: name, typ: typ, key: pk == 1, trace: name == colTraceParent}
 		switch name {
 		case colVersion:
 			c.kind = kindVersion
@@ -116,20 +120,30 @@ func loadTables(ctx context.Context, conn driver.Conn, db string, opts columns.O
 			delete(tables, name) // not a CDC mirror
 			continue
 		}
-		names := make([]string, len(t.cols))
-		for i := range t.cols {
-			if t.cols[i].kind == kindData {
-				b, err := columns.NewWithOptions(t.cols[i].typ, opts)
-				if err != nil {
-					return nil, fmt.Errorf("%s.%s: %w", name, t.cols[i].name, err)
-				}
-				t.cols[i].b = b
-			}
-			names[i] = t.cols[i].name
+		if err := t.init(opts); err != nil {
+			return nil, err
 		}
-		t.insert = fmt.Sprintf("INSERT INTO %s.%s (%s)", db, name, strings.Join(names, ", "))
 	}
 	return tables, nil
+}
+
+// init makes the builders of the data columns and the insert statement.
+func (t *table) init(opts columns.Options) error {
+	names := make([]string, len(t.cols))
+	t.byName = make(map[string]int, len(t.cols))
+	for i := range t.cols {
+		t.byName[t.cols[i].name] = i
+		if t.cols[i].kind == kindData {
+			b, err := columns.NewWithOptions(t.cols[i].typ, opts)
+			if err != nil {
+				return fmt.Errorf("%s.%s: %w", t.name, t.cols[i].name, err)
+			}
+			t.cols[i].b = b
+		}
+		names[i] = t.cols[i].name
+	}
+	t.insert = fmt.Sprintf("INSERT INTO %s.%s (%s)", t.db, t.name, strings.Join(names, ", "))
+	return nil
 }
 
 // errUnchanged is returned by add when a value is Debezium's unavailable-value placeholder:
@@ -137,57 +151,115 @@ func loadTables(ctx context.Context, conn driver.Conn, db string, opts columns.O
 var errUnchanged = errors.New("unchanged value")
 
 // add appends one change as a row, or nothing: a failing column leaves every column as it was.
+// The row's trace_parent value, if any, is left in t.traceRaw.
 func (t *table) add(ev *debezium.Event) error {
+	t.traceRaw = nil
+	if ev.Op == debezium.OpDelete {
+		return t.addDelete(ev)
+	}
+	// Mark each column as its value arrives; the rest get their default. Debezium writes a
+	// table's columns in the same order in every record, so t.slots, the column of each
+	// position in the last record, nearly always finds a name's column at once.
+	t.serial++
 	row := ev.Row()
-	deleted := ev.Op == debezium.OpDelete
-	for _, k := range t.keys {
-		if _, ok := row[k]; !ok {
-			if v, ok := ev.Key[k]; ok && deleted {
-				if row == nil {
-					row = map[string]json.RawMessage{}
-				}
-				row[k] = v
-				continue
+	if len(t.slots) < len(row) {
+		t.slots = append(t.slots, make([]int, len(row)-len(t.slots))...)
+	}
+	for i, f := range row {
+		ci := t.slots[i]
+		if t.cols[ci].name != f.Name {
+			var ok bool
+			if ci, ok = t.byName[f.Name]; !ok {
+				continue // a source column the mirror does not have
 			}
-			return fmt.Errorf("%s: no value for key column %s", t.name, k)
+			t.slots[i] = ci
+		}
+		c := &t.cols[ci]
+		if c.seen == t.serial {
+			t.truncate(t.rows)
+			return fmt.Errorf("%s: column %s twice in one record", t.name, c.name)
+		}
+		c.seen = t.serial
+		if err := t.append(c, f.Value); err != nil {
+			return err
 		}
 	}
+	for i := range t.cols {
+		c := &t.cols[i]
+		if c.kind != kindData || c.seen == t.serial {
+			continue
+		}
+		if c.key {
+			t.truncate(t.rows)
+			return fmt.Errorf("%s: no value for key column %s", t.name, c.name)
+		}
+		c.b.AppendDefault()
+	}
+	t.addCDC(ev, 0)
+	return nil
+}
+
+// addDelete appends a delete: the key columns from the before image, or from the record key
+// when the image lacks them, and defaults elsewhere.
+func (t *table) addDelete(ev *debezium.Event) error {
 	for i := range t.cols {
 		c := &t.cols[i]
 		if c.kind != kindData {
 			continue
 		}
-		raw, ok := row[c.name]
-		if !ok || (deleted && !isKey(t.keys, c.name)) {
+		if !c.key {
 			c.b.AppendDefault()
 			continue
 		}
-		if err := c.b.Append(raw); err != nil {
+		raw := ev.Before.Get(c.name)
+		if raw == nil {
+			raw = ev.Key.Get(c.name)
+		}
+		if raw == nil {
 			t.truncate(t.rows)
-			if errors.Is(err, columns.ErrUnavailable) {
-				return fmt.Errorf("%s.%s: %w", t.name, c.name, errUnchanged)
-			}
-			return fmt.Errorf("%s.%s: %w", t.name, c.name, err)
+			return fmt.Errorf("%s: no value for key column %s", t.name, c.name)
+		}
+		if err := t.append(c, raw); err != nil {
+			return err
 		}
 	}
-	var d uint8
-	if deleted {
-		d = 1
-	}
-	t.versions = append(t.versions, ev.LSN)
-	t.deleted = append(t.deleted, d)
-	t.sourceTs = append(t.sourceTs, ev.CommitMs)
-	t.rows++
+	t.addCDC(ev, 1)
 	return nil
 }
 
-func isKey(keys []string, name string) bool {
-	for _, k := range keys {
-		if k == name {
-			return true
-		}
+// append appends one value to column c; on error it truncates every column to the pending
+// rows and names the column.
+func (t *table) append(c *column, raw json.RawMessage) error {
+	if c.kind != kindData {
+		return nil // a source column named like a CDC column: the CDC value wins
 	}
-	return false
+	if err := c.b.Append(raw); err != nil {
+		t.truncate(t.rows)
+		if errors.Is(err, columns.ErrUnavailable) {
+			return fmt.Errorf("%s.%s: %w", t.name, c.name, errUnchanged)
+		}
+		return fmt.Errorf("%s.%s: %w", t.name, c.name, err)
+	}
+	if c.trace {
+		t.traceRaw = raw
+	}
+	return nil
+}
+
+// addCDC completes a row with its CDC columns.
+func (t *table) addCDC(ev *debezium.Event, deleted uint8) {
+	t.versions = append(t.versions, ev.LSN)
+	t.deleted = append(t.deleted, deleted)
+	t.sourceTs = append(t.sourceTs, ev.CommitMs)
+	t.rows++
+}
+
+// drop forgets the pending rows.
+func (t *table) drop() {
+	t.truncate(0)
+	t.versions, t.deleted, t.sourceTs = t.versions[:0], t.deleted[:0], t.sourceTs[:0]
+	t.rows = 0
+	t.trace.reset()
 }
 
 // truncate drops the partly appended row past n from every data column.

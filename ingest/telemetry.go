@@ -55,13 +55,20 @@ type instruments struct {
 	deadLetters metric.Int64Counter
 	freshness   metric.Float64Histogram
 
-	// Records consumed since the last report, counted here and added to the counter once per
-	// poll; and the attribute sets of those counts. Guarded by Ingester.mu.
-	counts   map[outcomeKey]int64
+	// The attribute sets of the record counts by table and outcome. Guarded by Ingester.mu.
 	outcomes map[outcomeKey]metric.AddOption
 }
 
 type outcomeKey struct{ table, outcome string }
+
+// outcomeCounts counts records by table and outcome between two reports: one measurement per
+// table and outcome and poll instead of one per record.
+type outcomeCounts map[outcomeKey]int64
+
+// add counts one record of topic with its outcome.
+func (c outcomeCounts) add(topic, outcome string) {
+	c[outcomeKey{debezium.TopicTable(topic), outcome}]++
+}
 
 func newInstruments(m metric.Meter) (*instruments, error) {
 	var in instruments
@@ -88,20 +95,13 @@ func newInstruments(m metric.Meter) (*instruments, error) {
 			return nil, fmt.Errorf("ingest metrics: %w", err)
 		}
 	}
-	in.counts, in.outcomes = map[outcomeKey]int64{}, map[outcomeKey]metric.AddOption{}
+	in.outcomes = map[outcomeKey]metric.AddOption{}
 	return &in, nil
 }
 
-// consumed counts one record of topic with its outcome, for the next report. Called with
-// Ingester.mu held.
-func (in *instruments) consumed(topic, outcome string) {
-	in.counts[outcomeKey{debezium.TopicTable(topic), outcome}]++
-}
-
-// report adds the records counted since the last report to flavortrend.ingest.records: one
-// measurement per table and outcome instead of one per record. Called with Ingester.mu held.
-func (in *instruments) report(ctx context.Context) {
-	for k, n := range in.counts {
+// report adds counts to flavortrend.ingest.records and zeroes them. Called with Ingester.mu held.
+func (in *instruments) report(ctx context.Context, counts outcomeCounts) {
+	for k, n := range counts {
 		if n == 0 {
 			continue
 		}
@@ -111,7 +111,7 @@ func (in *instruments) report(ctx context.Context) {
 			in.outcomes[k] = opt
 		}
 		in.records.Add(ctx, n, opt)
-		in.counts[k] = 0
+		counts[k] = 0
 	}
 }
 

@@ -42,7 +42,7 @@ func BenchmarkAppendOrderRow(b *testing.B) {
 		if builders[i], err = columns.New(c[1]); err != nil {
 			b.Fatal(err)
 		}
-		raws[i] = row[c[0]]
+		raws[i] = row.Get(c[0])
 	}
 	b.ReportAllocs()
 	n := 0

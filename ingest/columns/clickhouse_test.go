@@ -261,7 +261,7 @@ func TestClickHouseMirrors(t *testing.T) {
 			case "_source_ts_ms":
 				raw = json.RawMessage(strconv.FormatInt(ev.CommitMs, 10))
 			default:
-				raw = row[c[0]]
+				raw = row.Get(c[0])
 			}
 			if raw == nil {
 				bld.AppendDefault()

@@ -12,8 +12,9 @@ func BenchmarkDecode(b *testing.B) {
 	r := load(b, "orders.u.json")
 	b.SetBytes(int64(len(r.Key) + len(r.Value)))
 	b.ReportAllocs()
+	var d debezium.Decoder
 	for b.Loop() {
-		if _, err := debezium.Decode(r.Key, r.Value); err != nil {
+		if _, err := d.Decode(r.Key, r.Value); err != nil {
 			b.Fatal(err)
 		}
 	}

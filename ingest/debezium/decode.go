@@ -3,6 +3,7 @@ package debezium
 import (
 	"encoding/json"
 	"strconv"
+	"unsafe"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -10,10 +11,21 @@ import (
 // TraceParentHeader is the record header carrying the W3C trace context.
 const TraceParentHeader = "traceparent"
 
+// Decoder decodes records into events whose images share one buffer, which the next
+// Decode reuses: a decoder that is kept decodes without allocating. An event is valid until
+// the next call on its Decoder. The zero Decoder is ready to use; it is not safe for
+// concurrent use.
+type Decoder struct {
+	fields []Field
+}
+
+// maxKeptFields bounds the buffer a Decoder keeps between records.
+const maxKeptFields = 1024
+
 // DecodeRecord decodes a Kafka record of a Debezium topic, with TraceParent taken from its
 // "traceparent" header when present.
-func DecodeRecord(r *kgo.Record) (Event, error) {
-	e, err := Decode(r.Key, r.Value)
+func (d *Decoder) DecodeRecord(r *kgo.Record) (Event, error) {
+	e, err := d.Decode(r.Key, r.Value)
 	if err != nil {
 		return Event{}, err
 	}
@@ -28,10 +40,15 @@ func DecodeRecord(r *kgo.Record) (Event, error) {
 // Decode decodes the key and value of a Kafka record of a Debezium topic. A nil, empty or
 // JSON null value is a tombstone. Errors are *DecodeError.
 //
-// The maps of the event hold sub-slices of key and value, not copies.
-func Decode(key, value []byte) (Event, error) {
+// The images of the event hold sub-slices of key and value, not copies.
+func (d *Decoder) Decode(key, value []byte) (Event, error) {
+	if cap(d.fields) > maxKeptFields {
+		d.fields = nil // a huge record's buffer is not kept
+	}
+	clear(d.fields) // drop the previous record's bytes
+	d.fields = d.fields[:0]
 	var e Event
-	k, err := decodeKey(key)
+	k, err := d.decodeKey(key)
 	if err != nil {
 		return Event{}, err
 	}
@@ -40,10 +57,22 @@ func Decode(key, value []byte) (Event, error) {
 		e.Tombstone = true
 		return e, nil
 	}
-	if err := decodeValue(&e, value, false); err != nil {
+	if err := d.decodeValue(&e, value, false); err != nil {
 		return Event{}, err
 	}
 	return e, nil
+}
+
+// Decode decodes one record with a Decoder of its own; see Decoder.Decode.
+func Decode(key, value []byte) (Event, error) {
+	var d Decoder
+	return d.Decode(key, value)
+}
+
+// DecodeRecord decodes one Kafka record with a Decoder of its own; see Decoder.DecodeRecord.
+func DecodeRecord(r *kgo.Record) (Event, error) {
+	var d Decoder
+	return d.DecodeRecord(r)
 }
 
 func fail(reason string, offset int) *DecodeError {
@@ -64,16 +93,16 @@ func isNull(b []byte) bool {
 	return s.pos == len(b)
 }
 
-func decodeKey(key []byte) (map[string]json.RawMessage, error) {
+func (d *Decoder) decodeKey(key []byte) (Image, error) {
 	if isNull(key) {
 		return nil, nil
 	}
-	s := scanner{data: key}
+	s := scanner{data: key, fields: &d.fields}
 	s.skipSpace()
 	if key[s.pos] != '{' {
 		return nil, fail("key: "+notObject(key[s.pos]), s.pos)
 	}
-	m, r := s.objectMap(1)
+	m, r := s.imageObject(1)
 	if r == "" {
 		r = s.end()
 	}
@@ -82,14 +111,13 @@ func decodeKey(key []byte) (map[string]json.RawMessage, error) {
 	}
 	// A key written with schemas: {"schema": {…}, "payload": {…}}.
 	if len(m) == 2 {
-		sch, okS := m["schema"]
-		pay, okP := m["payload"]
-		if okS && okP && (sch[0] == '{' || sch[0] == 'n') && (pay[0] == '{' || pay[0] == 'n') {
+		sch, pay := m.Get("schema"), m.Get("payload")
+		if sch != nil && pay != nil && (sch[0] == '{' || sch[0] == 'n') && (pay[0] == '{' || pay[0] == 'n') {
 			if pay[0] == 'n' {
 				return nil, nil
 			}
-			p := scanner{data: pay}
-			m, r = p.objectMap(1)
+			p := scanner{data: pay, fields: &d.fields}
+			m, r = p.imageObject(1)
 			if r != "" {
 				return nil, fail("key: "+r, p.pos)
 			}
@@ -116,17 +144,12 @@ func (s *scanner) end() string {
 	return ""
 }
 
-// member is one object member while an object is read into a map.
-type member struct {
-	key string
-	val []byte
-}
+// emptyImage is the image of a present, empty object (a nil Image means absent).
+var emptyImage = Image{}
 
-// objectMap reads the object at s.pos into a map of raw values. The members are gathered
-// first so that the map is made at its final size.
-func (s *scanner) objectMap(depth int) (map[string]json.RawMessage, string) {
-	var buf [32]member
-	fields := buf[:0]
+// imageObject reads the object at s.pos into an Image appended to the decoder's buffer.
+func (s *scanner) imageObject(depth int) (Image, string) {
+	start := len(*s.fields)
 	it := s.members()
 	for {
 		k, esc, ok, r := it.next()
@@ -140,21 +163,26 @@ func (s *scanner) objectMap(depth int) (map[string]json.RawMessage, string) {
 		if r != "" {
 			return nil, r
 		}
-		fields = append(fields, member{key: keyName(k, esc), val: v})
+		*s.fields = append(*s.fields, Field{Name: keyName(k, esc), Value: v})
 	}
-	m := make(map[string]json.RawMessage, len(fields))
-	for _, f := range fields {
-		m[f.key] = f.val
+	end := len(*s.fields)
+	if end == start {
+		return emptyImage, ""
 	}
-	return m, ""
+	return (*s.fields)[start:end:end], ""
 }
 
-// keyName returns an object key as a string; raw is the key without its quotes.
+// keyName returns an object key as a string; raw is the key without its quotes. A key
+// without escapes is a view of the record's bytes, not a copy: names repeat in every record
+// and copying them was a measurable part of decoding.
 func keyName(raw []byte, esc bool) string {
-	if !esc {
-		return intern(raw)
+	if esc {
+		return unescape(raw)
 	}
-	return unescape(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	return unsafe.String(&raw[0], len(raw))
 }
 
 // unescape decodes a JSON string's content (already validated by the scanner).
@@ -180,8 +208,8 @@ type envelope struct {
 	sourceTableMissing bool
 }
 
-func decodeValue(e *Event, value []byte, unwrapped bool) error {
-	s := scanner{data: value}
+func (d *Decoder) decodeValue(e *Event, value []byte, unwrapped bool) error {
+	s := scanner{data: value, fields: &d.fields}
 	s.skipSpace()
 	if value[s.pos] != '{' {
 		return fail(notObject(value[s.pos]), s.pos)
@@ -216,12 +244,12 @@ func decodeValue(e *Event, value []byte, unwrapped bool) error {
 			e.Tombstone = true
 			return nil
 		}
-		return decodeValue(e, env.payload, true)
+		return d.decodeValue(e, env.payload, true)
 	}
 
 	if env.op == nil || env.op[0] == 'n' {
 		// The connector's heartbeat topic: key {"serverName": …}, value {"ts_ms": …}.
-		if !env.source && !env.before && !env.after && env.tsMs != nil && e.Key["serverName"] != nil {
+		if !env.source && !env.before && !env.after && env.tsMs != nil && e.Key.Get("serverName") != nil {
 			ts, ok := parseInt(env.tsMs)
 			if !ok {
 				return fail("bad ts_ms", -1)
@@ -335,10 +363,10 @@ func (s *scanner) envelopeMember(e *Event, env *envelope, name []byte) string {
 }
 
 // image reads a before or after image: an object or null.
-func (s *scanner) image(after bool) (map[string]json.RawMessage, bool, string) {
+func (s *scanner) image(after bool) (Image, bool, string) {
 	s.skipSpace()
 	if s.pos < len(s.data) && s.data[s.pos] == '{' {
-		m, r := s.objectMap(2)
+		m, r := s.imageObject(2)
 		return m, r == "", r
 	}
 	v, r := s.value(1)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,7 +127,7 @@ func TestDecodeTestdata(t *testing.T) {
 			if got := debezium.TopicTable(r.Topic); !w.tombstone && got != ev.Table {
 				t.Errorf("TopicTable(%q) = %q, want %q", r.Topic, got, ev.Table)
 			}
-			if string(ev.Key["id"]) == "" || len(ev.Key) != 1 {
+			if string(ev.Key.Get("id")) == "" || len(ev.Key) != 1 {
 				t.Errorf("key = %s, want {id}", show(ev.Key))
 			}
 			if (ev.Before != nil) != w.before {
@@ -159,14 +160,17 @@ func TestDecodeTestdata(t *testing.T) {
 			if err := json.Unmarshal(raw, &file); err != nil {
 				t.Fatal(err)
 			}
-			for img, m := range map[string][2]map[string]json.RawMessage{
+			for img, pair := range map[string]struct {
+				got  debezium.Image
+				want map[string]json.RawMessage
+			}{
 				"before": {ev.Before, file.Value.Before}, "after": {ev.After, file.Value.After},
 			} {
-				if len(m[0]) != len(m[1]) {
-					t.Errorf("%s has %d columns, file %d", img, len(m[0]), len(m[1]))
+				if len(pair.got) != len(pair.want) {
+					t.Errorf("%s has %d columns, file %d", img, len(pair.got), len(pair.want))
 				}
-				for col, v := range m[1] {
-					if got := m[0][col]; !bytes.Equal(got, compact(t, v)) {
+				for col, v := range pair.want {
+					if got := pair.got.Get(col); !bytes.Equal(got, compact(t, v)) {
 						t.Errorf("%s.%s = %s, want %s", img, col, got, v)
 					}
 				}
@@ -175,9 +179,18 @@ func TestDecodeTestdata(t *testing.T) {
 	}
 }
 
-func show(m map[string]json.RawMessage) string {
-	b, _ := json.Marshal(m)
-	return string(b)
+// show renders an image as the JSON object it was read from.
+func show(im debezium.Image) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, f := range im {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(f.Name) + ":" + string(f.Value))
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 func TestDecodeValues(t *testing.T) {
@@ -187,7 +200,7 @@ func TestDecodeValues(t *testing.T) {
 		"placed_at":    `"2026-11-25T12:00:00.123456Z"`,
 		"trace_parent": `"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"`,
 	} {
-		if got := string(ev.After[col]); got != want {
+		if got := string(ev.After.Get(col)); got != want {
 			t.Errorf("after.%s = %s, want %s", col, got, want)
 		}
 	}
@@ -202,11 +215,11 @@ func TestDecodeValues(t *testing.T) {
 	}
 
 	flags := decode(t, "simulation_flags.u.json")
-	if got := string(flags.After["params"]); got != `"{\"intensity\": \"heavy\"}"` {
+	if got := string(flags.After.Get("params")); got != `"{\"intensity\": \"heavy\"}"` {
 		t.Errorf("jsonb params = %s", got)
 	}
-	if string(flags.Before["cancelled_at"]) != "null" || string(flags.After["cancelled_at"]) != `"2026-11-25T12:10:00.000000Z"` {
-		t.Errorf("full before/after: before %s after %s", flags.Before["cancelled_at"], flags.After["cancelled_at"])
+	if string(flags.Before.Get("cancelled_at")) != "null" || string(flags.After.Get("cancelled_at")) != `"2026-11-25T12:10:00.000000Z"` {
+		t.Errorf("full before/after: before %s after %s", flags.Before.Get("cancelled_at"), flags.After.Get("cancelled_at"))
 	}
 }
 
@@ -219,11 +232,11 @@ func TestDecodeDelete(t *testing.T) {
 		t.Fatalf("row = %s", show(row))
 	}
 	for k, v := range want {
-		if string(row[k]) != v {
-			t.Errorf("row.%s = %s, want %s", k, row[k], v)
+		if string(row.Get(k)) != v {
+			t.Errorf("row.%s = %s, want %s", k, row.Get(k), v)
 		}
 	}
-	if !reflect.DeepEqual(ev.Key, map[string]json.RawMessage{"id": json.RawMessage("2")}) {
+	if !reflect.DeepEqual(ev.Key, debezium.Image{{Name: "id", Value: json.RawMessage("2")}}) {
 		t.Errorf("key = %s", show(ev.Key))
 	}
 
@@ -249,7 +262,7 @@ func TestDecodeTombstone(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", v, err)
 		}
-		if !ev.Tombstone || string(ev.Key["id"]) != "2" || ev.Op != 0 || ev.Table != "" || ev.Row() != nil {
+		if !ev.Tombstone || string(ev.Key.Get("id")) != "2" || ev.Op != 0 || ev.Table != "" || ev.Row() != nil {
 			t.Errorf("%q: %+v", v, ev)
 		}
 	}
@@ -258,9 +271,9 @@ func TestDecodeTombstone(t *testing.T) {
 func TestUnavailable(t *testing.T) {
 	ev := decode(t, "orders.u_toast_unchanged.json")
 	var got []string
-	for col, v := range ev.After {
-		if debezium.Unavailable(v) {
-			got = append(got, col)
+	for _, f := range ev.After {
+		if debezium.Unavailable(f.Value) {
+			got = append(got, f.Name)
 		}
 	}
 	if len(got) != 1 || got[0] != "cancel_reason" {
@@ -493,6 +506,32 @@ func TestDecodeConcurrent(t *testing.T) {
 	for range 4 {
 		if err := <-done; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestDecoderReuse: one Decoder over every captured record, twice, gives each record the
+// event a fresh decoder gives it.
+func TestDecoderReuse(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(testdata, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no envelopes in %s: %v", testdata, err)
+	}
+	var d debezium.Decoder
+	for range 2 {
+		for _, f := range files {
+			r := load(t, filepath.Base(f))
+			want, err := debezium.Decode(r.Key, r.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := d.Decode(r.Key, r.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: reused decoder %+v, want %+v", filepath.Base(f), got, want)
+			}
 		}
 	}
 }

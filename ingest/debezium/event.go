@@ -8,8 +8,13 @@
 // caller can skip them (Event.IsHeartbeat).
 //
 // Column values are left as raw JSON (json.RawMessage) for package columns to convert per
-// ClickHouse type. They are sub-slices of the record's value, not copies: keep the value
-// unchanged while the event is in use.
+// ClickHouse type. They, and the column names, are views of the record's bytes, not copies:
+// keep the record unchanged while the event is in use.
+//
+// A row image is an Image, its columns in record order, rather than a map: Debezium writes
+// a table's columns in the same order in every record, which lets the ingester match them
+// to its table's columns by position, and filling a slice costs far less than hashing 20-odd
+// names into a map per record (docs/ingest.md, "Speed").
 package debezium
 
 import (
@@ -55,18 +60,39 @@ const (
 
 // Event is one change.
 type Event struct {
-	Table       string                     // source.table, e.g. "orders"; "" for a tombstone
-	Op          Op                         // 0 for a tombstone or a connector heartbeat
-	Key         map[string]json.RawMessage // the record key's fields, e.g. {"id": 42}; nil when the key is null
-	Before      map[string]json.RawMessage // nil when absent
-	After       map[string]json.RawMessage // nil when absent (deletes)
-	LSN         uint64                     // source.lsn
-	TxID        int64                      // source.txId; 0 when null
-	CommitMs    int64                      // source.ts_ms (commit time at the source, epoch ms)
-	Snapshot    bool                       // source.snapshot is anything but "false"
-	Tombstone   bool                       // the record value was null: only Key is set
-	Heartbeat   bool                       // a record of the connector's heartbeat topic: only CommitMs (its ts_ms) and Table are set
-	TraceParent string                     // the W3C traceparent record header (DecodeRecord), else ""
+	Table       string // source.table, e.g. "orders"; "" for a tombstone
+	Op          Op     // 0 for a tombstone or a connector heartbeat
+	Key         Image  // the record key's fields, e.g. {"id": 42}; nil when the key is null
+	Before      Image  // nil when absent
+	After       Image  // nil when absent (deletes)
+	LSN         uint64 // source.lsn
+	TxID        int64  // source.txId; 0 when null
+	CommitMs    int64  // source.ts_ms (commit time at the source, epoch ms)
+	Snapshot    bool   // source.snapshot is anything but "false"
+	Tombstone   bool   // the record value was null: only Key is set
+	Heartbeat   bool   // a record of the connector's heartbeat topic: only CommitMs (its ts_ms) and Table are set
+	TraceParent string // the W3C traceparent record header (DecodeRecord), else ""
+}
+
+// Image is the members of a row image or key object in record order; not nil when the
+// object was present, even if empty.
+type Image []Field
+
+// Field is one column of an Image.
+type Field struct {
+	Name  string
+	Value json.RawMessage // one JSON value without surrounding white space
+}
+
+// Get returns the value of the named column, or nil when the image has none. Like
+// encoding/json into a map, the last of duplicate names wins.
+func (im Image) Get(name string) json.RawMessage {
+	for i := len(im) - 1; i >= 0; i-- {
+		if im[i].Name == name {
+			return im[i].Value
+		}
+	}
+	return nil
 }
 
 // Row returns the image to write: After for creates, reads and updates; for a delete,
@@ -75,7 +101,7 @@ type Event struct {
 //
 // Under the default replica identity a delete's Before has real values only in the key
 // columns: Debezium fills the others with their type's zero ("0", "0.000", "").
-func (e *Event) Row() map[string]json.RawMessage {
+func (e *Event) Row() Image {
 	switch e.Op {
 	case OpCreate, OpRead, OpUpdate:
 		return e.After

@@ -45,12 +45,12 @@ func FuzzDecode(f *testing.F) {
 				t.Fatal("no after")
 			}
 		}
-		for _, m := range []map[string]json.RawMessage{ev.Key, ev.Before, ev.After} {
-			for k, v := range m {
-				if !json.Valid(v) {
-					t.Fatalf("%s: raw value %q is not json", k, v)
+		for _, im := range []debezium.Image{ev.Key, ev.Before, ev.After} {
+			for _, f := range im {
+				if !json.Valid(f.Value) {
+					t.Fatalf("%s: raw value %q is not json", f.Name, f.Value)
 				}
-				debezium.Unavailable(v)
+				debezium.Unavailable(f.Value)
 			}
 		}
 	})

@@ -4,6 +4,8 @@ package debezium
 // sub-slices of the input, which is what lets Decode build an event with a handful of
 // allocations. Anything encoding/json would reject is rejected here too.
 
+import "encoding/binary"
+
 const maxDepth = 10000 // nesting limit, as encoding/json's
 
 // Reasons for malformed input, used as DecodeError.Reason.
@@ -14,8 +16,9 @@ const (
 )
 
 type scanner struct {
-	data []byte
-	pos  int
+	data   []byte
+	pos    int
+	fields *[]Field // where imageObject appends; the Decoder's buffer
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -136,6 +139,13 @@ func (s *scanner) str() (esc bool, reason string) {
 	d := s.data
 	s.pos++ // opening quote
 	for s.pos < len(d) {
+		// Eight plain bytes at a time: strings are most of a record's bytes.
+		for s.pos+8 <= len(d) && !hasSpecial(binary.LittleEndian.Uint64(d[s.pos:])) {
+			s.pos += 8
+		}
+		if s.pos >= len(d) {
+			break
+		}
 		c := d[s.pos]
 		if !special[c] {
 			s.pos++
@@ -185,6 +195,14 @@ var special = func() (t [256]bool) {
 	t['"'], t['\\'] = true, true
 	return t
 }()
+
+// hasSpecial reports whether any of the eight bytes in w is special: a quote, a backslash
+// or a control character (the classic SWAR zero-byte and less-than tests, exact as booleans).
+func hasSpecial(w uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, b := w^(lo*'"'), w^(lo*'\\')
+	return ((w-lo*0x20)&^w|(q-lo)&^q|(b-lo)&^b)&hi != 0
+}
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

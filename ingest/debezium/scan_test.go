@@ -54,7 +54,7 @@ func TestDecodeEscapedNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ev.Op != OpCreate || ev.Table != "orders" || ev.LSN != 12 || ev.CommitMs != -5 || ev.TxID != 0 ||
-		string(ev.After["name"]) != `"x"` || string(ev.After[`q"`]) != "1" || string(ev.Key["id"]) != "7" {
+		string(ev.After.Get("name")) != `"x"` || string(ev.After.Get(`q"`)) != "1" || string(ev.Key.Get("id")) != "7" {
 		t.Errorf("got %+v", ev)
 	}
 }

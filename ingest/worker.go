@@ -1,0 +1,188 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/flavortrend/flavortrend/ingest/debezium"
+)
+
+// worker decodes records into batches of its own. The workers of an ingester take
+// contiguous shares of each poll's records in parallel, so decoding, the heaviest part of
+// ingesting, uses every core; their batches are written and the offsets committed together.
+//
+// A partition's records may land in two workers' batches. That is safe: a row's _version
+// decides which version the read patterns show, not the order of the inserts. The one
+// place where order matters, reading the current value of an unchanged column, stops the
+// workers and goes on one record at a time (Ingester.handleAll).
+type worker struct {
+	in      *Ingester
+	dec     debezium.Decoder
+	tables  map[string]*table
+	pending int                       // rows waiting in the table batches
+	dead    []deadLetter              // dead letters waiting to be produced with the next flush
+	last    map[partition]*kgo.Record // newest handled record per partition, not yet committed
+	counts  outcomeCounts             // records since the last metrics report
+	stats   Stats
+
+	deadTrace batchTrace // trace contexts of the pending dead letters
+}
+
+func newWorker(in *Ingester, tables map[string]*table) *worker {
+	return &worker{in: in, tables: tables, last: map[partition]*kgo.Record{}, counts: outcomeCounts{}}
+}
+
+// handleAll hands the records of one poll to the workers in contiguous shares, in parallel.
+// A worker stops at a record that needs current values read from ClickHouse; then every
+// record from the first stop on is handled one at a time, in order, each lookup after a
+// flush, so it reads the newest version written before it.
+func (in *Ingester) handleAll(ctx context.Context, recs []*kgo.Record) {
+	shares := split(recs, len(in.workers))
+	rest := make([][]*kgo.Record, len(shares))
+	var wg sync.WaitGroup
+	for i, share := range shares {
+		wg.Go(func() { rest[i] = in.workers[i].handleShare(ctx, share) })
+	}
+	wg.Wait()
+	for i := range rest {
+		w := in.workers[i]
+		for _, r := range rest[i] {
+			w.handle(ctx, r, true)
+		}
+	}
+}
+
+// minShare is the fewest records worth a goroutine of their own.
+const minShare = 512
+
+// split cuts recs into at most n contiguous shares of nearly equal size.
+func split(recs []*kgo.Record, n int) [][]*kgo.Record {
+	n = max(1, min(n, len(recs)/minShare))
+	shares := make([][]*kgo.Record, n)
+	for i := range shares {
+		shares[i] = recs[len(recs)*i/n : len(recs)*(i+1)/n]
+	}
+	return shares
+}
+
+// handleShare handles recs until one needs a lookup, and returns the records from that one on.
+func (w *worker) handleShare(ctx context.Context, recs []*kgo.Record) []*kgo.Record {
+	for i, r := range recs {
+		if !w.handle(ctx, r, false) {
+			return recs[i:]
+		}
+	}
+	return nil
+}
+
+// handle turns one record into a pending row, a dead letter or nothing. A row with an
+// unchanged column needs the current value from ClickHouse: with lookup false handle leaves
+// the record alone and returns false; with lookup true it flushes every pending batch (the
+// caller has stopped the other workers) and reads the value.
+func (w *worker) handle(ctx context.Context, r *kgo.Record, lookup bool) bool {
+	in := w.in
+	if len(r.Value) > in.cfg.MaxRecord {
+		w.deadLetter(ctx, r, reasonOversized, fmt.Sprintf("oversized record: %d bytes, limit %d", len(r.Value), in.cfg.MaxRecord))
+		return true
+	}
+	ev, err := w.dec.DecodeRecord(r)
+	if err != nil {
+		w.deadLetter(ctx, r, reasonDecode, err.Error())
+		return true
+	}
+	if ev.Tombstone || ev.IsHeartbeat() {
+		w.handled(r, outcomeSkipped)
+		return true // a tombstone follows the delete event that already wrote the row's tombstone
+	}
+	t := w.tables[ev.Table]
+	if t == nil {
+		w.deadLetter(ctx, r, reasonUnknownTable, "unknown table "+ev.Table)
+		return true
+	}
+	class := reasonValue
+	err = t.add(&ev)
+	if errors.Is(err, errUnchanged) {
+		if !lookup {
+			return false
+		}
+		class = reasonUnchanged
+		// The newest version must be in ClickHouse to read the unchanged value from it. Not
+		// cut short by shutdown, but bounded: past it the record goes to the dead letters.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		if err = in.flushTables(uctx); err == nil {
+			if err = resolveUnchanged(uctx, in.ch, t, &ev); err == nil {
+				class = reasonValue
+				err = t.add(&ev)
+			}
+		}
+		cancel()
+	}
+	if err != nil {
+		w.deadLetter(ctx, r, class, err.Error())
+		return true
+	}
+	w.pending++
+	w.handled(r, outcomeRow)
+	t.trace.from(r.Topic, r.Partition)
+	t.trace.link(ev.TraceParent)
+	if t.traceRaw != nil {
+		t.trace.linkJSON(t.traceRaw)
+	}
+	return true
+}
+
+// handled counts a record with its outcome and makes its offset the next to commit.
+func (w *worker) handled(r *kgo.Record, outcome string) {
+	w.stats.Records++
+	w.counts.add(r.Topic, outcome)
+	p := partition{r.Topic, r.Partition}
+	if have := w.last[p]; have == nil || have.Offset < r.Offset {
+		w.last[p] = r
+	}
+}
+
+// Dead-letter headers.
+const (
+	HeaderError     = "ft-error"
+	HeaderTopic     = "ft-source-topic"
+	HeaderPartition = "ft-source-partition"
+	HeaderOffset    = "ft-source-offset"
+)
+
+// deadLetter queues r for the dead-letter topic; class is the reason's class for the metrics.
+func (w *worker) deadLetter(ctx context.Context, r *kgo.Record, class, reason string) {
+	w.handled(r, outcomeDeadLetter)
+	w.stats.DeadLetters++
+	w.in.met.deadLetters.Add(ctx, 1, metric.WithAttributes(attribute.String("table", debezium.TopicTable(r.Topic)), attribute.String("reason", class)))
+	w.deadTrace.from(r.Topic, r.Partition)
+	w.deadTrace.linkHeader(r)
+	headers := append([]kgo.RecordHeader(nil), r.Headers...)
+	headers = append(headers,
+		kgo.RecordHeader{Key: HeaderError, Value: []byte(reason)},
+		kgo.RecordHeader{Key: HeaderTopic, Value: []byte(r.Topic)},
+		kgo.RecordHeader{Key: HeaderPartition, Value: []byte(fmt.Sprint(r.Partition))},
+		kgo.RecordHeader{Key: HeaderOffset, Value: []byte(fmt.Sprint(r.Offset))},
+	)
+	w.dead = append(w.dead, deadLetter{
+		rec:    &kgo.Record{Topic: w.in.cfg.DeadLetter, Key: r.Key, Value: r.Value, Headers: headers},
+		src:    r,
+		reason: reason,
+	})
+}
+
+// drop forgets everything pending: the batches, the dead letters and the offsets.
+func (w *worker) drop() {
+	for _, t := range w.tables {
+		t.drop()
+	}
+	w.pending = 0
+	w.dead = w.dead[:0]
+	w.deadTrace.reset()
+	clear(w.last)
+}
