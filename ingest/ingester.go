@@ -54,7 +54,7 @@ type Ingester struct {
 	since time.Time  // when the oldest pending record arrived
 	stats Stats      // flush counters (Rows, Flushes, Retries); the workers count the records
 
-	statsMu sync.Mutex // guards stats between the workers' parallel flushes
+	statsMu sync.Mutex // guards stats between parallel inserts
 
 	tracer trace.Tracer
 	met    *instruments
@@ -264,32 +264,50 @@ func (in *Ingester) idle() bool {
 // shutdownGrace bounds the last flush and commit when Run stops.
 const shutdownGrace = 30 * time.Second
 
-// flushTables writes every pending batch, the workers' in parallel, each retrying with
+// flushTables writes every pending batch, up to maxInserts at a time, each retrying with
 // backoff until ClickHouse accepts it or ctx ends. No fetching happens meanwhile, so memory
 // stays bounded. Called with mu held.
+//
+// In parallel because an insert's latency is mostly ClickHouse writing a part, a file or two
+// per column: about 0.1 s for a wide table however few its rows, which would add up table
+// after table.
 func (in *Ingester) flushTables(ctx context.Context) error {
-	errs := make([]error, len(in.workers))
+	var errs []error
+	var errMu sync.Mutex
+	slots := make(chan struct{}, maxInserts)
 	var wg sync.WaitGroup
-	for i, w := range in.workers {
-		if w.pending == 0 {
-			continue
-		}
-		wg.Go(func() {
-			backoff := 100 * time.Millisecond
-			for _, t := range w.tables {
-				if errs[i] = in.flushTable(ctx, t, &backoff); errs[i] != nil {
-					return
-				}
+	for _, w := range in.workers {
+		for _, t := range w.tables {
+			if t.rows == 0 {
+				continue
 			}
-			w.pending = 0
-		})
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				backoff := 100 * time.Millisecond
+				if err := in.flushTable(ctx, t, &backoff); err != nil {
+					errMu.Lock()
+					errs = append(errs, err)
+					errMu.Unlock()
+				}
+			})
+		}
 	}
 	wg.Wait()
+	for _, w := range in.workers {
+		w.pending = 0
+		for _, t := range w.tables {
+			w.pending += t.rows
+		}
+	}
 	return errors.Join(errs...)
 }
 
+// maxInserts bounds the inserts in flight, within the connection pool's limit.
+const maxInserts = 4
+
 // flushTable writes the pending batch of t, if any, in an ingest.batch span linked to the
-// trace contexts of its records. Called with mu held, from one goroutine per worker.
+// trace contexts of its records. Called with mu held, in parallel for different tables.
 func (in *Ingester) flushTable(ctx context.Context, t *table, backoff *time.Duration) error {
 	if t.rows == 0 {
 		return nil
@@ -328,7 +346,7 @@ func (in *Ingester) flushTable(ctx context.Context, t *table, backoff *time.Dura
 	}
 }
 
-// count updates the flush counters from one of the parallel flushes.
+// count updates the flush counters from one of the parallel inserts.
 func (in *Ingester) count(f func(*Stats)) {
 	in.statsMu.Lock()
 	defer in.statsMu.Unlock()
