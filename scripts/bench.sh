@@ -31,3 +31,5 @@ echo "row-at-a-time (pgbench):    $peer_rate orders/s"
 awk -v a="$ours_rate" -v b="$peer_rate" 'BEGIN { printf "ratio: load mode writes %.1f× the orders/s of row-at-a-time\n", a / b }'
 "${psql[@]}" -d flavortrend -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 bash scripts/bench/ingest.sh
+bash scripts/bench/dedup.sh
+bash scripts/bench/freshness.sh
