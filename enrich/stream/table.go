@@ -1,0 +1,176 @@
+package stream
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Table is keyed state of one kind (orders, courier features, …) for the input partitions
+// this instance owns, kept like a Kafka Streams state store: every change of a transaction is
+// also written to the table's compacted changelog topic — into the partition of the same
+// number as the input partition — in that transaction, and a partition's state is read back
+// from its changelog partition when the partition is assigned.
+//
+// Changes are staged until the transaction ends: Commit applies them, Abort drops them, so the
+// state always equals what the committed changelog holds, whatever happened to the
+// transaction. Values are stored as JSON in the changelog; V must round-trip through
+// encoding/json. A Table is used by one goroutine at a time (the runner's loop and its
+// assignment callbacks, which the runner serialises).
+type Table[V any] struct {
+	topic     string
+	committed map[int32]map[string]V
+	pending   map[int32]map[string]*V // nil: deleted in this transaction
+}
+
+// NewTable is a table whose changelog topic is topic.
+func NewTable[V any](topic string) *Table[V] {
+	return &Table[V]{topic: topic, committed: map[int32]map[string]V{}, pending: map[int32]map[string]*V{}}
+}
+
+// Topic is the changelog topic.
+func (t *Table[V]) Topic() string { return t.topic }
+
+// Get returns the value of key in partition p as this transaction sees it.
+func (t *Table[V]) Get(p int32, key string) (V, bool) {
+	if v, ok := t.pending[p][key]; ok {
+		if v == nil {
+			var zero V
+			return zero, false
+		}
+		return *v, true
+	}
+	v, ok := t.committed[p][key]
+	return v, ok
+}
+
+// Put sets key in partition p.
+func (t *Table[V]) Put(p int32, key string, v V) {
+	t.stage(p)[key] = &v
+}
+
+// Delete removes key from partition p.
+func (t *Table[V]) Delete(p int32, key string) {
+	if _, ok := t.Get(p, key); ok {
+		t.stage(p)[key] = nil
+	}
+}
+
+func (t *Table[V]) stage(p int32) map[string]*V {
+	m := t.pending[p]
+	if m == nil {
+		m = map[string]*V{}
+		t.pending[p] = m
+	}
+	return m
+}
+
+// Range calls fn for every key of partition p as this transaction sees it, in no order,
+// until fn returns false. fn may Put or Delete the key it is given.
+func (t *Table[V]) Range(p int32, fn func(key string, v V) bool) {
+	seen := map[string]bool{}
+	for k, v := range t.pending[p] {
+		seen[k] = true
+		if v != nil && !fn(k, *v) {
+			return
+		}
+	}
+	for k, v := range t.committed[p] {
+		if !seen[k] && !fn(k, v) {
+			return
+		}
+	}
+}
+
+// Len is the number of keys of partition p as this transaction sees them.
+func (t *Table[V]) Len(p int32) int {
+	n := len(t.committed[p])
+	for k, v := range t.pending[p] {
+		_, had := t.committed[p][k]
+		switch {
+		case v != nil && !had:
+			n++
+		case v == nil && had:
+			n--
+		}
+	}
+	return n
+}
+
+// changelog returns the records of this transaction's changes: the new value, or a
+// tombstone for a delete, into the changelog partition of the input partition.
+func (t *Table[V]) changelog() ([]*kgo.Record, error) {
+	var recs []*kgo.Record
+	for p, m := range t.pending {
+		for k, v := range m {
+			r := &kgo.Record{Topic: t.topic, Partition: p, Key: []byte(k)}
+			if v != nil {
+				b, err := json.Marshal(v)
+				if err != nil {
+					return nil, fmt.Errorf("state %s %q: %w", t.topic, k, err)
+				}
+				r.Value = b
+			}
+			recs = append(recs, r)
+		}
+	}
+	return recs, nil
+}
+
+// commit applies the transaction's changes.
+func (t *Table[V]) commit() {
+	for p, m := range t.pending {
+		c := t.committed[p]
+		if c == nil {
+			c = map[string]V{}
+			t.committed[p] = c
+		}
+		for k, v := range m {
+			if v == nil {
+				delete(c, k)
+			} else {
+				c[k] = *v
+			}
+		}
+	}
+	clear(t.pending)
+}
+
+// abort drops the transaction's changes.
+func (t *Table[V]) abort() { clear(t.pending) }
+
+// restore applies one changelog record of partition p.
+func (t *Table[V]) restore(p int32, r *kgo.Record) error {
+	c := t.committed[p]
+	if c == nil {
+		c = map[string]V{}
+		t.committed[p] = c
+	}
+	if r.Value == nil {
+		delete(c, string(r.Key))
+		return nil
+	}
+	var v V
+	if err := json.Unmarshal(r.Value, &v); err != nil {
+		return fmt.Errorf("restore %s/%d offset %d: %w", t.topic, p, r.Offset, err)
+	}
+	c[string(r.Key)] = v
+	return nil
+}
+
+// forget drops partition p, which moved to another instance.
+func (t *Table[V]) forget(p int32) {
+	delete(t.committed, p)
+	delete(t.pending, p)
+}
+
+// store is what the runner needs of a Table, whatever its value type.
+type store interface {
+	Topic() string
+	changelog() ([]*kgo.Record, error)
+	commit()
+	abort()
+	restore(p int32, r *kgo.Record) error
+	forget(p int32)
+}
