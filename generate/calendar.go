@@ -1,65 +1,31 @@
 package generate
 
-import "time"
+import (
+	"time"
 
-// Tunis is Africa/Tunis local time: UTC+1 all year (Tunisia has no daylight saving time
-// since 2009), as a fixed zone so that no tzdata is needed.
-var Tunis = time.FixedZone("CET", 3600)
+	"github.com/flavortrend/flavortrend/internal/calendar"
+)
 
-// Demand multipliers of SPEC §6, applied to the base rate and multiplied together.
+// Demand multipliers of SPEC §6, applied to the base rate and multiplied together. The
+// calendar rules themselves (local time, rush hours, weekends, holidays) live in package
+// calendar, shared with the enrichers.
 const (
 	rushMultiplier    = 1.3 // 12:00–14:00 and 19:00–21:00 local
 	weekendMultiplier = 1.1 // Saturday and Sunday
-	holidayMultiplier = 1.5 // public holidays below
+	holidayMultiplier = 1.5 // public holidays of package calendar
 )
-
-// IsRushHour reports whether t falls in a meal rush, 12:00–14:00 or 19:00–21:00 local.
-func IsRushHour(t time.Time) bool {
-	h := t.In(Tunis).Hour()
-	return (h >= 12 && h < 14) || (h >= 19 && h < 21)
-}
-
-// IsWeekend reports whether t is a Saturday or Sunday in local time.
-func IsWeekend(t time.Time) bool {
-	d := t.In(Tunis).Weekday()
-	return d == time.Saturday || d == time.Sunday
-}
-
-// holidays are Tunisia's public holidays on fixed civil dates (month, day). Religious
-// holidays, which follow the lunar calendar, are left out.
-var holidays = [][2]int{
-	{1, 1},   // New Year's Day
-	{3, 20},  // Independence Day
-	{4, 9},   // Martyrs' Day
-	{5, 1},   // Labour Day
-	{7, 25},  // Republic Day
-	{8, 13},  // Women's Day
-	{10, 15}, // Evacuation Day
-	{12, 17}, // Revolution Day
-}
-
-// IsHoliday reports whether t's local date is a public holiday.
-func IsHoliday(t time.Time) bool {
-	l := t.In(Tunis)
-	for _, h := range holidays {
-		if int(l.Month()) == h[0] && l.Day() == h[1] {
-			return true
-		}
-	}
-	return false
-}
 
 // DemandMultiplier is the calendar factor on the base order rate at t:
 // 1.3 in rush hours × 1.1 on weekends × 1.5 on holidays (each only when it applies).
 func DemandMultiplier(t time.Time) float64 {
 	m := 1.0
-	if IsRushHour(t) {
+	if calendar.IsRushHour(t) {
 		m *= rushMultiplier
 	}
-	if IsWeekend(t) {
+	if calendar.IsWeekend(t) {
 		m *= weekendMultiplier
 	}
-	if IsHoliday(t) {
+	if calendar.IsHoliday(t) {
 		m *= holidayMultiplier
 	}
 	return m

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flavortrend/flavortrend/generate/geo"
 	"github.com/flavortrend/flavortrend/generate/refdata"
+	"github.com/flavortrend/flavortrend/internal/calendar"
 )
 
 // Order statuses and their legal sequence: placed → accepted → picked_up → delivered,
@@ -125,7 +126,7 @@ func (s *sim) onPlace(c *city) {
 		drop: [2]float64{cu.lat, cu.lon},
 	}
 	o.distanceKm = math.Round(geo.HaversineKm(rest.lat, rest.lon, cu.lat, cu.lon)*1000) / 1000
-	rush := IsRushHour(s.now)
+	rush := calendar.IsRushHour(s.now)
 	o.promised = PromisedMinutes(rest.avgPrep, o.distanceKm, rush)
 	promo := c.promo > 0
 
@@ -233,7 +234,7 @@ func (s *sim) onAccept(o *order) {
 		return
 	}
 	o.status, o.acceptedAt = statusAccepted, s.now
-	prep := PrepMinutes(s.orders, o.rest.avgPrep, o.lines, IsRushHour(s.now), o.rest.preparing)
+	prep := PrepMinutes(s.orders, o.rest.avgPrep, o.lines, calendar.IsRushHour(s.now), o.rest.preparing)
 	o.rest.preparing++
 	s.schedule(&event{at: s.now.Add(minutes(prep)), kind: evReady, order: o})
 	s.writeOrder(o)

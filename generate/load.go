@@ -15,6 +15,7 @@ import (
 
 	"github.com/flavortrend/flavortrend/generate/geo"
 	"github.com/flavortrend/flavortrend/generate/refdata"
+	"github.com/flavortrend/flavortrend/internal/calendar"
 )
 
 // LoadConfig drives the bulk load generator (Load).
@@ -344,7 +345,7 @@ func (lw *loadWorker) make(n int, now time.Time) ([]loadOrder, [][]any, [][]any)
 		fee := DeliveryFee(distance, false)
 
 		accept := AcceptDelay(rng)
-		prep := minutes(PrepMinutes(rng, r.avgPrep, lines, IsRushHour(now), 0))
+		prep := minutes(PrepMinutes(rng, r.avgPrep, lines, calendar.IsRushHour(now), 0))
 		travel := minutes(TravelMinutes(rng, distance, k.ride, Sunny, now, 0, 0))
 		placed := now.Add(-(accept + prep + travel))
 		o := loadOrder{id: id, courierID: int32(k.id), accepted: placed.Add(accept),
@@ -357,7 +358,7 @@ func (lw *loadWorker) make(n int, now time.Time) ([]loadOrder, [][]any, [][]any)
 			id, int32(cu.id), int32(r.id), nil, int32(c.id), statusPlaced,
 			placed, nil, nil, nil, nil, nil,
 			int32(units), subtotal, fee, subtotal + fee, distance,
-			int32(PromisedMinutes(r.avgPrep, distance, IsRushHour(placed))), false,
+			int32(PromisedMinutes(r.avgPrep, distance, calendar.IsRushHour(placed))), false,
 			cu.lat, cu.lon, TraceParent(rng),
 		})
 	}

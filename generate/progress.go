@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/flavortrend/flavortrend/internal/calendar"
 )
 
 // progress writes a status line every progressTick of wall time: simulated time, orders
@@ -60,7 +62,7 @@ func (p *progress) print(s *sim) {
 		open += c.open
 	}
 	line := fmt.Sprintf("sim %s  placed %d  delivered %d  cancelled %d  open %d  rate %.1f/min",
-		s.now.In(Tunis).Format("2006-01-02 15:04:05"), s.stats.Placed, s.stats.Delivered,
+		s.now.In(calendar.Tunis).Format("2006-01-02 15:04:05"), s.stats.Placed, s.stats.Delivered,
 		s.stats.Cancelled, open, rate)
 	if p.tty {
 		fmt.Fprintf(p.w, "\r%-100s", line)

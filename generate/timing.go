@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/flavortrend/flavortrend/internal/calendar"
 )
 
 // Timing model of an order (SPEC §5, §6). Delivery time = acceptance + preparation (or
@@ -49,10 +51,10 @@ var weatherSpeed = [conditionCount]float64{
 // TrafficFactor is the speed factor of the time of day: ×0.8 in rush hours (12–14 h,
 // 19–21 h local), ×1.15 at night (22–06 h local, empty streets), ×1 otherwise.
 func TrafficFactor(t time.Time) float64 {
-	if IsRushHour(t) {
+	if calendar.IsRushHour(t) {
 		return 0.8
 	}
-	if h := t.In(Tunis).Hour(); h >= 22 || h < 6 {
+	if h := t.In(calendar.Tunis).Hour(); h >= 22 || h < 6 {
 		return 1.15
 	}
 	return 1

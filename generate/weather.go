@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flavortrend/flavortrend/generate/refdata"
+	"github.com/flavortrend/flavortrend/internal/calendar"
 )
 
 // Condition is a weather condition of weather_observations.condition.
@@ -45,7 +46,7 @@ const (
 
 // SeasonOf is the season of t's local month.
 func SeasonOf(t time.Time) Season {
-	return Season(int(t.In(Tunis).Month()) % 12 / 3)
+	return Season(int(t.In(calendar.Tunis).Month()) % 12 / 3)
 }
 
 // WeatherInterval is how often every city gets an observation (simulated time).
@@ -133,7 +134,7 @@ type Observation struct {
 // storm, 0 otherwise; wind uniform in a range per condition (windy 35–60 km/h, storm
 // 45–85, sandstorm 40–70, calm conditions below 25).
 func Observe(rng *rand.Rand, c Condition, region refdata.Region, t time.Time) Observation {
-	l := t.In(Tunis)
+	l := t.In(calendar.Tunis)
 	hour := float64(l.Hour()) + float64(l.Minute())/60
 	temp := meanTemperature[region][SeasonOf(t)] + 5*math.Cos(2*math.Pi*(hour-15)/24) +
 		conditionTemperature[c] + 0.7*rng.NormFloat64()
