@@ -51,7 +51,7 @@ type Runner struct {
 	cfg    Config
 	log    *slog.Logger
 	proc   Processor
-	tables []store
+	tables []Store
 	sess   *kgo.GroupTransactSession
 
 	mu    sync.Mutex // the loop and the assignment callbacks take turns on the tables
@@ -83,7 +83,7 @@ func (tx *Tx) Emit(r *kgo.Record) {
 }
 
 // New creates a runner; tables are the processor's state. The runner owns the client.
-func New(cfg Config, log *slog.Logger, proc Processor, tables ...store) (*Runner, error) {
+func New(cfg Config, log *slog.Logger, proc Processor, tables ...Store) (*Runner, error) {
 	if cfg.Instance == "" || cfg.Group == "" || len(cfg.Topics) == 0 {
 		return nil, errors.New("stream: group, instance and topics are required")
 	}
@@ -119,7 +119,7 @@ func New(cfg Config, log *slog.Logger, proc Processor, tables ...store) (*Runner
 
 // partitioner writes changelog records to the partition they name and hashes the key of
 // every other record, as Kafka's default partitioner does.
-func partitioner(tables []store) kgo.Partitioner {
+func partitioner(tables []Store) kgo.Partitioner {
 	changelog := map[string]bool{}
 	for _, t := range tables {
 		changelog[t.Topic()] = true
@@ -271,7 +271,7 @@ func (rn *Runner) onRevoked(_ context.Context, _ *kgo.Client, revoked map[string
 }
 
 // restore reads changelog partitions from the start to their last stable offset.
-func (rn *Runner) restore(ctx context.Context, t store, parts map[int32]bool) error {
+func (rn *Runner) restore(ctx context.Context, t Store, parts map[int32]bool) error {
 	// Control records (transaction markers) come back too: they hold offsets, and the last
 	// offset before the end is usually a commit marker, not a state record.
 	cl, err := kgo.NewClient(kgo.SeedBrokers(rn.cfg.Brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted()),

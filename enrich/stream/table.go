@@ -165,8 +165,8 @@ func (t *Table[V]) forget(p int32) {
 	delete(t.pending, p)
 }
 
-// store is what the runner needs of a Table, whatever its value type.
-type store interface {
+// Store is a Table of any value type, as the Runner takes it.
+type Store interface {
 	Topic() string
 	changelog() ([]*kgo.Record, error)
 	commit()

@@ -1,0 +1,364 @@
+// Package orders is the order stage of the enrichers, keyed by order id like the orders CDC
+// topic it reads: for each new order the weather in force at placement (SPEC §4.1), its
+// features (§4.2) and its ETA (§4.4), written to orders.enriched and eta.predictions; the
+// static SLA with its one-time "at risk" timer (§4.3), written to sla.violations; and on
+// delivery the dynamic SLA and the prediction's error (§4.4), written to
+// sla.dynamic_violations and eta.outcomes.
+//
+// It runs inside package stream: each open order's state (its SLA tracker and its
+// prediction) is a Table row, checkpointed to a changelog with every transaction, so after
+// a crash the open orders and their timers come back exactly as committed.
+//
+// Timers run on event time: each partition's clock is the newest business timestamp seen in
+// it (placed_at, accepted_at, picked_up_at, delivered_at, cancelled_at), and an order's
+// deadline fires once the clock minus the allowed lateness has passed it. Event time rather
+// than the wall clock makes a replay, a restart or an accelerated simulation decide the same.
+// A partition that receives nothing does not move its clock.
+package orders
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/flavortrend/flavortrend/enrich/dims"
+	"github.com/flavortrend/flavortrend/enrich/features"
+	"github.com/flavortrend/flavortrend/enrich/sla"
+	"github.com/flavortrend/flavortrend/enrich/stream"
+	"github.com/flavortrend/flavortrend/enrich/weather"
+	"github.com/flavortrend/flavortrend/ingest/debezium"
+)
+
+// Topics are the stage's output topics and its changelogs.
+type Topics struct {
+	Enriched, Predictions, Violations, DynamicViolations, Outcomes string
+	State, Clock                                                   string // changelogs
+}
+
+// NewTopics names the topics of SPEC §3 with an optional prefix ("" in production; tests
+// use their own).
+func NewTopics(prefix string) Topics {
+	return Topics{
+		Enriched: prefix + "orders.enriched", Predictions: prefix + "eta.predictions",
+		Violations: prefix + "sla.violations", DynamicViolations: prefix + "sla.dynamic_violations",
+		Outcomes: prefix + "eta.outcomes",
+		State:    prefix + "enrich.orders-state", Clock: prefix + "enrich.orders-clock",
+	}
+}
+
+// Predictor predicts an order's delivery minutes from its features; ok is false when it
+// cannot (no model yet).
+type Predictor interface {
+	Predict(f features.Features) (minutes float64, version string, ok bool)
+}
+
+// Models holds the predictor in use; Swap replaces it while the stage runs.
+type Models struct{ p atomic.Pointer[Predictor] }
+
+// Swap installs p.
+func (m *Models) Swap(p Predictor) { m.p.Store(&p) }
+
+func (m *Models) predict(f features.Features) (float64, string, bool) {
+	p := m.p.Load()
+	if p == nil || *p == nil {
+		return 0, "", false
+	}
+	return (*p).Predict(f)
+}
+
+// PromisedVersion is the model version of predictions made before any model was promoted:
+// the order's own promised_minutes.
+const PromisedVersion = "promised"
+
+// state is what the stage keeps per open order.
+type state struct {
+	Tracker     sla.Tracker `json:"tracker"`
+	Predicted   float64     `json:"predicted_minutes"`
+	Model       string      `json:"model_version"`
+	TraceParent string      `json:"trace_parent,omitempty"` // the order's trace context, for what the timer emits
+}
+
+// Stage is the order stage's processor.
+type Stage struct {
+	topics      Topics
+	thresholds  sla.Thresholds
+	lateness    time.Duration
+	weather     *weather.Store
+	restaurants *dims.Restaurants
+	models      *Models
+
+	orders *stream.Table[state]
+	clock  *stream.Table[int64] // per partition, key "clock": newest business time, µs since the epoch
+	dec    debezium.Decoder
+
+	// next is, per partition, the earliest deadline of an open order, known within the
+	// current transaction only: timers are looked for when the watermark reaches it.
+	next map[int32]time.Time
+}
+
+// Config configures a Stage.
+type Config struct {
+	Topics     Topics
+	Thresholds sla.Thresholds
+	Lateness   time.Duration // how late an event may arrive and still count (SPEC §4: 2 min)
+}
+
+// New makes the stage; Tables are its state for stream.New.
+func New(cfg Config, w *weather.Store, r *dims.Restaurants, m *Models) *Stage {
+	return &Stage{topics: cfg.Topics, thresholds: cfg.Thresholds, lateness: cfg.Lateness, weather: w, restaurants: r, models: m,
+		orders: stream.NewTable[state](cfg.Topics.State), clock: stream.NewTable[int64](cfg.Topics.Clock), next: map[int32]time.Time{}}
+}
+
+// Tables returns the stage's state tables, for stream.New.
+func (s *Stage) Tables() []stream.Store { return []stream.Store{s.orders, s.clock} }
+
+const clockKey = "clock"
+
+// order is the part of an orders row the stage reads.
+type order struct {
+	id, customer, restaurant, city int64
+	status                         string
+	placed, accepted, picked       time.Time
+	delivered, cancelled           time.Time
+	items, promised                int64
+	dropLat, dropLon, total        float64
+	traceParent                    string
+}
+
+func parse(im debezium.Image) (order, error) {
+	r := row{im: im}
+	var o order
+	o.id, o.customer, o.restaurant, o.city = r.int("id"), r.int("customer_id"), r.int("restaurant_id"), r.int("city_id")
+	o.status = r.str("status")
+	var ok bool
+	if o.placed, ok = r.time("placed_at"); !ok && r.err == nil {
+		r.fail("placed_at", fmt.Errorf("missing"))
+	}
+	o.accepted, _ = r.time("accepted_at")
+	o.picked, _ = r.time("picked_up_at")
+	o.delivered, _ = r.time("delivered_at")
+	o.cancelled, _ = r.time("cancelled_at")
+	o.items, o.promised = r.int("items_count"), r.int("promised_minutes")
+	o.dropLat, o.dropLon, o.total = r.float("drop_lat"), r.float("drop_lon"), r.float("total")
+	if tp := r.raw("trace_parent"); tp != nil {
+		o.traceParent = r.str("trace_parent")
+	}
+	return o, r.err
+}
+
+// newest is the order's latest business timestamp.
+func (o order) newest() time.Time {
+	t := o.placed
+	for _, x := range []time.Time{o.accepted, o.picked, o.delivered, o.cancelled} {
+		if x.After(t) {
+			t = x
+		}
+	}
+	return t
+}
+
+// Process handles one change of orders.
+func (s *Stage) Process(tx *stream.Tx, r *kgo.Record) error {
+	ev, err := s.dec.DecodeRecord(r)
+	if err != nil {
+		return err
+	}
+	if ev.Tombstone || ev.IsHeartbeat() {
+		return nil
+	}
+	if ev.Table != "orders" {
+		return fmt.Errorf("not a change of orders: table %s", ev.Table)
+	}
+	key := string(ev.Key.Get("id"))
+	if ev.Op == debezium.OpDelete {
+		s.orders.Delete(r.Partition, key)
+		return nil
+	}
+	o, err := parse(ev.After)
+	if err != nil {
+		return fmt.Errorf("orders: %w", err)
+	}
+	s.tick(r.Partition, o.newest())
+	s.fire(tx, r.Partition)
+	st, open := s.orders.Get(r.Partition, key)
+	if !open {
+		if o.status == "delivered" || o.status == "cancelled" {
+			return nil // finished before this stage saw it (an initial snapshot): nothing to decide
+		}
+		st = s.place(tx, o)
+		if d := st.Tracker.Deadline(); s.next[r.Partition].After(d) {
+			s.next[r.Partition] = d
+		}
+	}
+	switch o.status {
+	case "delivered":
+		s.deliver(tx, o, &st)
+		s.orders.Delete(r.Partition, key)
+	case "cancelled":
+		st.Tracker.Handle(sla.Event{Kind: sla.Cancelled, At: o.cancelled})
+		s.orders.Delete(r.Partition, key)
+	default:
+		s.orders.Put(r.Partition, key, st)
+	}
+	return nil
+}
+
+// tick moves the partition's clock to t if t is newer.
+func (s *Stage) tick(p int32, t time.Time) {
+	now, _ := s.clock.Get(p, clockKey)
+	if us := t.UnixMicro(); us > now {
+		s.clock.Put(p, clockKey, us)
+	}
+}
+
+// Enriched is a value of orders.enriched: the order at placement with its weather and features.
+type Enriched struct {
+	OrderID         int64             `json:"order_id"`
+	CustomerID      int64             `json:"customer_id"`
+	RestaurantID    int64             `json:"restaurant_id"`
+	CityID          int64             `json:"city_id"`
+	PlacedAt        time.Time         `json:"placed_at"`
+	ItemsCount      int64             `json:"items_count"`
+	Total           float64           `json:"total"`
+	PromisedMinutes int64             `json:"promised_minutes"`
+	WeatherID       int64             `json:"weather_observation_id"` // 0: no observation for the city yet
+	Features        features.Features `json:"features"`
+}
+
+// Prediction is a value of eta.predictions.
+type Prediction struct {
+	OrderID          int64             `json:"order_id"`
+	CityID           int64             `json:"city_id"`
+	PlacedAt         time.Time         `json:"placed_at"`
+	PredictedMinutes float64           `json:"predicted_minutes"`
+	ModelVersion     string            `json:"model_version"`
+	Features         features.Features `json:"features"`
+}
+
+// Outcome is a value of eta.outcomes: a delivered order's prediction against what happened
+// (model performance, SPEC §4.4).
+type Outcome struct {
+	OrderID      int64     `json:"order_id"`
+	CityID       int64     `json:"city_id"`
+	ModelVersion string    `json:"model_version"`
+	PlacedAt     time.Time `json:"placed_at"`
+	DeliveredAt  time.Time `json:"delivered_at"`
+	sla.Overrun
+}
+
+// place starts tracking a new order: its features, its ETA and its SLA deadline.
+func (s *Stage) place(tx *stream.Tx, o order) state {
+	in := features.Input{PlacedAt: o.placed, DropLat: o.dropLat, DropLon: o.dropLon, ItemsCount: int(o.items)}
+	if rest, ok := s.restaurants.Get(int32(o.restaurant)); ok {
+		in.RestaurantLat, in.RestaurantLon, in.RestaurantAvgPrepMinutes = rest.Lat, rest.Lon, rest.AvgPrepMinutes
+	}
+	in.Weather, in.HasWeather = s.weather.At(int32(o.city), o.placed)
+	f := features.Compute(in)
+	minutes, version, ok := s.models.predict(f)
+	if !ok {
+		minutes, version = float64(o.promised), PromisedVersion
+	}
+	e := Enriched{OrderID: o.id, CustomerID: o.customer, RestaurantID: o.restaurant, CityID: o.city, PlacedAt: o.placed,
+		ItemsCount: o.items, Total: o.total, PromisedMinutes: o.promised, Features: f}
+	if in.HasWeather {
+		e.WeatherID = in.Weather.ID
+	}
+	s.emit(tx, o.traceParent, s.topics.Enriched, o.id, e)
+	s.emit(tx, o.traceParent, s.topics.Predictions, o.id, Prediction{OrderID: o.id, CityID: o.city, PlacedAt: o.placed,
+		PredictedMinutes: minutes, ModelVersion: version, Features: f})
+	return state{
+		Tracker:   sla.Tracker{OrderID: o.id, CityID: int32(o.city), PlacedAt: o.placed, Threshold: s.thresholds.For(int32(o.city))},
+		Predicted: minutes, Model: version, TraceParent: o.traceParent,
+	}
+}
+
+// deliver decides the static and dynamic SLA of a delivered order and records its ETA error.
+func (s *Stage) deliver(tx *stream.Tx, o order, st *state) {
+	if v, ok := st.Tracker.Handle(sla.Event{Kind: sla.Delivered, At: o.delivered}); ok {
+		s.emit(tx, o.traceParent, s.topics.Violations, o.id, v)
+	}
+	actual := o.delivered.Sub(o.placed).Minutes()
+	ov, err := sla.Dynamic(st.Predicted, actual)
+	if err != nil {
+		return // no usable prediction (e.g. promised_minutes 0): nothing to compare
+	}
+	s.emit(tx, o.traceParent, s.topics.Outcomes, o.id, Outcome{OrderID: o.id, CityID: o.city, ModelVersion: st.Model,
+		PlacedAt: o.placed, DeliveredAt: o.delivered, Overrun: ov})
+	if ov.Violation {
+		s.emit(tx, o.traceParent, s.topics.DynamicViolations, o.id, sla.DynamicViolation{OrderID: o.id, CityID: int32(o.city),
+			ModelVersion: st.Model, PlacedAt: o.placed, DeliveredAt: o.delivered, Overrun: ov})
+	}
+}
+
+// fire emits the at-risk violations that partition p's clock, less the lateness, has made
+// due: each open order whose deadline has passed gets its one at_risk violation, stamped at
+// the deadline, in deadline order. It runs before each record is applied, so an order
+// delivered after its deadline has passed in event time is at risk first, not a breach.
+func (s *Stage) fire(tx *stream.Tx, p int32) {
+	now, ok := s.clock.Get(p, clockKey)
+	if !ok {
+		return
+	}
+	watermark := time.UnixMicro(now).UTC().Add(-s.lateness)
+	if next, known := s.next[p]; known && next.After(watermark) {
+		return
+	}
+	type due struct {
+		key string
+		st  state
+	}
+	var fire []due
+	next := time.Time{}
+	s.orders.Range(p, func(key string, st state) bool {
+		if st.Tracker.Status != sla.Open {
+			return true
+		}
+		if d := st.Tracker.Deadline(); !d.After(watermark) {
+			fire = append(fire, due{key, st})
+		} else if next.IsZero() || d.Before(next) {
+			next = d
+		}
+		return true
+	})
+	sort.Slice(fire, func(i, j int) bool {
+		di, dj := fire[i].st.Tracker.Deadline(), fire[j].st.Tracker.Deadline()
+		return di.Before(dj) || di.Equal(dj) && fire[i].st.Tracker.OrderID < fire[j].st.Tracker.OrderID
+	})
+	for _, d := range fire {
+		if v, ok := d.st.Tracker.Handle(sla.Event{Kind: sla.DeadlinePassed, At: d.st.Tracker.Deadline()}); ok {
+			s.emit(tx, d.st.TraceParent, s.topics.Violations, d.st.Tracker.OrderID, v)
+		}
+		s.orders.Put(p, d.key, d.st)
+	}
+	if next.IsZero() {
+		next = watermark.Add(time.Duration(1<<62 - 1)) // no open order: nothing due until one is placed
+	}
+	s.next[p] = next
+}
+
+// Advance ends a transaction for partition p: due timers fire, and the cache of the next
+// deadline is dropped, since the transaction may still abort and bring back what it changed.
+func (s *Stage) Advance(tx *stream.Tx, p int32) error {
+	s.fire(tx, p)
+	delete(s.next, p)
+	return nil
+}
+
+// emit writes v as JSON keyed by the order id, with the order's trace context (its
+// trace_parent column) in the W3C traceparent header.
+func (s *Stage) emit(tx *stream.Tx, traceParent string, topic string, id int64, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("orders: marshal %T: %v", v, err)) // plain structs: cannot happen
+	}
+	out := &kgo.Record{Topic: topic, Key: strconv.AppendInt(nil, id, 10), Value: b}
+	if traceParent != "" {
+		out.Headers = []kgo.RecordHeader{{Key: debezium.TraceParentHeader, Value: []byte(traceParent)}}
+	}
+	tx.Emit(out)
+}

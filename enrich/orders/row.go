@@ -1,0 +1,106 @@
+package orders
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/flavortrend/flavortrend/ingest/debezium"
+)
+
+// row reads typed values out of a Debezium row image, remembering the first error, so that
+// a record is decoded field after field and checked once.
+type row struct {
+	im  debezium.Image
+	err error
+}
+
+func (r *row) fail(col string, err error) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%s: %w", col, err)
+	}
+}
+
+// raw is the column's value, or nil when it is absent or null.
+func (r *row) raw(col string) json.RawMessage {
+	v := r.im.Get(col)
+	if v == nil || string(v) == "null" {
+		return nil
+	}
+	return v
+}
+
+func (r *row) int(col string) int64 {
+	v := r.raw(col)
+	if v == nil {
+		r.fail(col, fmt.Errorf("missing"))
+		return 0
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		r.fail(col, err)
+	}
+	return n
+}
+
+// optInt is a nullable integer column: 0 and false when null.
+func (r *row) optInt(col string) (int64, bool) {
+	if r.raw(col) == nil {
+		return 0, false
+	}
+	return r.int(col), true
+}
+
+func (r *row) float(col string) float64 {
+	v := r.raw(col)
+	if v == nil {
+		r.fail(col, fmt.Errorf("missing"))
+		return 0
+	}
+	if v[0] == '"' { // decimals arrive as strings (decimal.handling.mode=string)
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			r.fail(col, err)
+			return 0
+		}
+		v = []byte(s)
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil {
+		r.fail(col, err)
+	}
+	return f
+}
+
+func (r *row) str(col string) string {
+	v := r.raw(col)
+	if v == nil {
+		r.fail(col, fmt.Errorf("missing"))
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		r.fail(col, err)
+	}
+	return s
+}
+
+// time reads a timestamptz column (an ISO-8601 string in UTC); zero and false when null.
+func (r *row) time(col string) (time.Time, bool) {
+	v := r.raw(col)
+	if v == nil {
+		return time.Time{}, false
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		r.fail(col, err)
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		r.fail(col, err)
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
