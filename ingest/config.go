@@ -14,6 +14,7 @@ type Config struct {
 	Kafka         config.Kafka
 	ClickHouse    config.ClickHouse
 	TopicPrefix   string        // CDC topics are <prefix>.public.<table>
+	DerivedPrefix string        // prefix of the enrichers' derived topics (DerivedTopics)
 	Group         string        // consumer group: instances with the same group split the partitions
 	DeadLetter    string        // dead-letter topic; default <prefix>.dead-letter
 	BatchRows     int           // flush when this many rows are pending across tables
@@ -32,6 +33,7 @@ func (c *Config) Bind(f *config.Flags) {
 	c.Kafka.Bind(f)
 	c.ClickHouse.Bind(f)
 	f.String(&c.TopicPrefix, "topic-prefix", "FT_TOPIC_PREFIX", config.DefaultTopicPrefix, "CDC topic prefix: reads <prefix>.public.<table>")
+	f.String(&c.DerivedPrefix, "derived-prefix", "FT_DERIVED_PREFIX", "", "prefix of the enrichers' derived topics (orders.enriched, eta.predictions, …), as given to flavortrend enrich")
 	f.String(&c.Group, "group", "FT_INGEST_GROUP", "flavortrend-ingest", "Kafka consumer group; run several instances with one group to split the partitions")
 	f.String(&c.DeadLetter, "dead-letter-topic", "FT_DEAD_LETTER_TOPIC", "", "topic for records that cannot be ingested (default <prefix>.dead-letter)")
 	f.Int(&c.BatchRows, "batch-rows", "FT_INGEST_BATCH_ROWS", 50000, "flush to ClickHouse when this many rows are pending")

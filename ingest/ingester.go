@@ -48,7 +48,8 @@ type Ingester struct {
 	log     *slog.Logger
 	ch      driver.Conn
 	kafka   *kgo.Client
-	workers []*worker // decode in parallel, each with its own batches
+	workers []*worker         // decode in parallel, each with its own batches
+	derived map[string]string // fact table of each derived topic
 
 	mu    sync.Mutex // guards the workers' pending state and since against rebalance callbacks
 	since time.Time  // when the oldest pending record arrived
@@ -116,13 +117,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, tel telemetry.Provid
 		ch.Close()
 		return nil, err
 	}
-	pattern := "^" + regexp.QuoteMeta(cfg.TopicPrefix) + `\.public\.[A-Za-z0-9_]+$`
+	in.derived = map[string]string{}
+	derived := make([]string, 0, len(DerivedTopics))
+	for topic, table := range DerivedTopics {
+		in.derived[cfg.DerivedPrefix+topic] = table
+		derived = append(derived, regexp.QuoteMeta(cfg.DerivedPrefix+topic))
+	}
+	pattern := "^" + regexp.QuoteMeta(cfg.TopicPrefix) + `\.public\.[A-Za-z0-9_]+$|^(` + strings.Join(derived, "|") + `)$`
 	in.kafka, err = kgo.NewClient(
 		kgo.SeedBrokers(cfg.Kafka.Brokers...),
 		kgo.ConsumerGroup(cfg.Group),
 		kgo.ConsumeRegex(),
 		kgo.ConsumeTopics(pattern),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), // the derived topics are written in transactions
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsRevoked(in.onRevoked),
@@ -148,6 +156,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, tel telemetry.Provid
 		return nil, err
 	}
 	return in, nil
+}
+
+// DerivedTopics are the enrichers' topics (SPEC §3) and the fact tables they land in
+// (sql/clickhouse/0002_facts.sql). Their values are flat JSON objects, one column per member;
+// a row's _version is the record's offset.
+var DerivedTopics = map[string]string{
+	"orders.enriched":        "orders_enriched",
+	"eta.predictions":        "eta_predictions",
+	"eta.outcomes":           "eta_outcomes",
+	"sla.violations":         "sla_violations",
+	"sla.dynamic_violations": "sla_dynamic_violations",
 }
 
 // deadLetterRetention keeps dead letters 30 days (SPEC §3).

@@ -91,7 +91,7 @@ func (w *worker) handle(ctx context.Context, r *kgo.Record, lookup bool) bool {
 		w.deadLetter(ctx, r, reasonOversized, fmt.Sprintf("oversized record: %d bytes, limit %d", len(r.Value), in.cfg.MaxRecord))
 		return true
 	}
-	ev, err := w.dec.DecodeRecord(r)
+	ev, err := w.decode(r)
 	if err != nil {
 		w.deadLetter(ctx, r, reasonDecode, err.Error())
 		return true
@@ -135,6 +135,29 @@ func (w *worker) handle(ctx context.Context, r *kgo.Record, lookup bool) bool {
 		t.trace.linkJSON(t.traceRaw)
 	}
 	return true
+}
+
+// decode decodes a Debezium record, or a derived topic's record as an insert of its fact
+// table, versioned by its offset.
+func (w *worker) decode(r *kgo.Record) (debezium.Event, error) {
+	table, ok := w.in.derived[r.Topic]
+	if !ok {
+		return w.dec.DecodeRecord(r)
+	}
+	if len(r.Value) == 0 {
+		return debezium.Event{Tombstone: true}, nil
+	}
+	im, err := w.dec.DecodeObject(r.Value)
+	if err != nil {
+		return debezium.Event{}, err
+	}
+	ev := debezium.Event{Table: table, Op: debezium.OpCreate, After: im, LSN: uint64(r.Offset), CommitMs: r.Timestamp.UnixMilli()}
+	for _, h := range r.Headers {
+		if h.Key == debezium.TraceParentHeader {
+			ev.TraceParent = string(h.Value)
+		}
+	}
+	return ev, nil
 }
 
 // handled counts a record with its outcome and makes its offset the next to commit.

@@ -218,26 +218,26 @@ func (s *Stage) tick(p int32, t time.Time) {
 
 // Enriched is a value of orders.enriched: the order at placement with its weather and features.
 type Enriched struct {
-	OrderID         int64             `json:"order_id"`
-	CustomerID      int64             `json:"customer_id"`
-	RestaurantID    int64             `json:"restaurant_id"`
-	CityID          int64             `json:"city_id"`
-	PlacedAt        time.Time         `json:"placed_at"`
-	ItemsCount      int64             `json:"items_count"`
-	Total           float64           `json:"total"`
-	PromisedMinutes int64             `json:"promised_minutes"`
-	WeatherID       int64             `json:"weather_observation_id"` // 0: no observation for the city yet
-	Features        features.Features `json:"features"`
+	OrderID           int64     `json:"order_id"`
+	CustomerID        int64     `json:"customer_id"`
+	RestaurantID      int64     `json:"restaurant_id"`
+	CityID            int64     `json:"city_id"`
+	PlacedAt          time.Time `json:"placed_at"`
+	ItemsCount        int64     `json:"items_count"`
+	Total             float64   `json:"total"`
+	PromisedMinutes   int64     `json:"promised_minutes"`
+	WeatherID         int64     `json:"weather_observation_id"` // 0: no observation for the city yet
+	features.Features           // flat in the JSON: a topic's value maps column by column onto its fact table
 }
 
 // Prediction is a value of eta.predictions.
 type Prediction struct {
-	OrderID          int64             `json:"order_id"`
-	CityID           int64             `json:"city_id"`
-	PlacedAt         time.Time         `json:"placed_at"`
-	PredictedMinutes float64           `json:"predicted_minutes"`
-	ModelVersion     string            `json:"model_version"`
-	Features         features.Features `json:"features"`
+	OrderID          int64     `json:"order_id"`
+	CityID           int64     `json:"city_id"`
+	PlacedAt         time.Time `json:"placed_at"`
+	PredictedMinutes float64   `json:"predicted_minutes"`
+	ModelVersion     string    `json:"model_version"`
+	features.Features
 }
 
 // Outcome is a value of eta.outcomes: a delivered order's prediction against what happened

@@ -250,8 +250,8 @@ func TestOrderStage(t *testing.T) {
 	weatherOf := map[float64]float64{}
 	for _, e := range enriched {
 		weatherOf[e["order_id"].(float64)] = e["weather_observation_id"].(float64)
-		if ft := e["features"].(map[string]any); e["order_id"] == 2.0 && (ft["is_rain"] != true || ft["restaurant_avg_prep_minutes"] != 12.5) {
-			t.Errorf("order 2 features %v: want rain and prep 12.5", ft)
+		if e["order_id"] == 2.0 && (e["is_rain"] != true || e["restaurant_avg_prep_minutes"] != 12.5) {
+			t.Errorf("order 2 enriched %v: want rain and prep 12.5", e)
 		}
 	}
 	if len(enriched) != 6 || weatherOf[1] != 1 || weatherOf[2] != 2 || weatherOf[6] != 2 {

@@ -63,6 +63,33 @@ func (d *Decoder) Decode(key, value []byte) (Event, error) {
 	return e, nil
 }
 
+// DecodeObject decodes a flat JSON object — the value of a derived topic written by the
+// enrichers — into an Image, with the same scanner and the same guarantees as Decode. The
+// image is valid until the next call on d.
+func (d *Decoder) DecodeObject(value []byte) (Image, error) {
+	if cap(d.fields) > maxKeptFields {
+		d.fields = nil
+	}
+	clear(d.fields)
+	d.fields = d.fields[:0]
+	s := scanner{data: value, fields: &d.fields}
+	s.skipSpace()
+	if s.pos >= len(value) {
+		return nil, fail(reasonTruncated, s.pos)
+	}
+	if value[s.pos] != '{' {
+		return nil, fail(notObject(value[s.pos]), s.pos)
+	}
+	im, r := s.imageObject(1)
+	if r == "" {
+		r = s.end()
+	}
+	if r != "" {
+		return nil, fail(r, s.pos)
+	}
+	return im, nil
+}
+
 // Decode decodes one record with a Decoder of its own; see Decoder.Decode.
 func Decode(key, value []byte) (Event, error) {
 	var d Decoder

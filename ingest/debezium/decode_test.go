@@ -535,3 +535,21 @@ func TestDecoderReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeObject: a derived topic's flat object decodes to its members in order; what is
+// not an object is an error.
+func TestDecodeObject(t *testing.T) {
+	var d debezium.Decoder
+	im, err := d.DecodeObject([]byte(` {"order_id":7,"kind":"at_risk","delay_minutes":0.5,"x":null} `))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := show(im); got != `{"order_id":7,"kind":"at_risk","delay_minutes":0.5,"x":null}` {
+		t.Errorf("image %s", got)
+	}
+	for _, bad := range []string{``, `[1]`, `{"a":1`, `{"a":1} x`, `null`} {
+		if _, err := d.DecodeObject([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

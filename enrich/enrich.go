@@ -1,0 +1,170 @@
+// Package enrich is the enricher process (`flavortrend enrich`): it creates the derived
+// topics of SPEC §3 and the stages' changelogs when they are missing, loads the replicated
+// dimensions, and runs the order stage (package orders) in Kafka transactions (package
+// stream). docs/enrich.md describes the stages, their state and their outputs.
+package enrich
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/flavortrend/flavortrend/enrich/dims"
+	"github.com/flavortrend/flavortrend/enrich/orders"
+	"github.com/flavortrend/flavortrend/enrich/replica"
+	"github.com/flavortrend/flavortrend/enrich/sla"
+	"github.com/flavortrend/flavortrend/enrich/stream"
+	"github.com/flavortrend/flavortrend/enrich/weather"
+	"github.com/flavortrend/flavortrend/internal/config"
+)
+
+// Config is everything the enricher needs; Bind documents each setting.
+type Config struct {
+	Kafka         config.Kafka
+	TopicPrefix   string        // CDC topics are <prefix>.public.<table>
+	DerivedPrefix string        // prepended to the derived topics' names of SPEC §3 ("" for exactly those names)
+	Group         string        // consumer group of the order stage
+	Instance      string        // this instance's stable name in the group
+	Lateness      time.Duration // how late an event may arrive and still count
+	SLA           time.Duration // static SLA threshold
+	SLAByCity     []string      // per-city overrides, city_id=duration
+	Partitions    int           // partitions of the topics the enricher creates
+
+	thresholds sla.Thresholds
+}
+
+// Bind registers the enricher's flags.
+func (c *Config) Bind(f *config.Flags) {
+	c.Kafka.Bind(f)
+	host, _ := os.Hostname()
+	f.String(&c.TopicPrefix, "topic-prefix", "FT_TOPIC_PREFIX", config.DefaultTopicPrefix, "CDC topic prefix: reads <prefix>.public.<table>")
+	f.String(&c.DerivedPrefix, "derived-prefix", "FT_DERIVED_PREFIX", "", "prefix of the derived topics (orders.enriched, eta.predictions, sla.violations, …); empty for exactly those names")
+	f.String(&c.Group, "group", "FT_ENRICH_GROUP", "flavortrend-enrich", "Kafka consumer group; run several instances with one group to split the partitions")
+	f.String(&c.Instance, "instance", "FT_ENRICH_INSTANCE", host, "this instance's name, unique in the group and the same across its restarts (its transactional id is <group>-<instance>)")
+	f.Duration(&c.Lateness, "lateness", "FT_ENRICH_LATENESS", 2*time.Minute, "how late, in event time, an event may arrive and still count (timers wait this long)")
+	f.Duration(&c.SLA, "sla", "FT_SLA", sla.DefaultThreshold, "static SLA: an order delivered later than this after placement breaches it")
+	f.List(&c.SLAByCity, "sla-city", "FT_SLA_CITY", "", "per-city static SLA overrides, e.g. 3=40m,12=50m")
+	f.Int(&c.Partitions, "partitions", "FT_ENRICH_PARTITIONS", 3, "partitions of the derived and changelog topics the enricher creates (the changelogs must match the CDC topics')")
+}
+
+// Validate checks the settings.
+func (c *Config) Validate() error {
+	switch {
+	case len(c.Kafka.Brokers) == 0:
+		return errors.New("-kafka-brokers: at least one broker")
+	case c.Group == "" || c.Instance == "":
+		return errors.New("-group and -instance: must not be empty")
+	case c.Lateness < 0:
+		return fmt.Errorf("-lateness %s: must not be negative", c.Lateness)
+	case c.Partitions < 1:
+		return fmt.Errorf("-partitions %d: must be at least 1", c.Partitions)
+	}
+	c.thresholds = sla.Thresholds{Default: c.SLA, PerCity: map[int32]time.Duration{}}
+	for _, kv := range c.SLAByCity {
+		city, d, ok := strings.Cut(kv, "=")
+		id, err1 := strconv.ParseInt(city, 10, 32)
+		dur, err2 := time.ParseDuration(d)
+		if !ok || err1 != nil || err2 != nil {
+			return fmt.Errorf("-sla-city %q: want city_id=duration, e.g. 3=40m", kv)
+		}
+		c.thresholds.PerCity[int32(id)] = dur
+	}
+	if err := c.thresholds.Validate(); err != nil {
+		return fmt.Errorf("-sla: %w", err)
+	}
+	return nil
+}
+
+// Run runs the enricher until ctx ends.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	topics := orders.NewTopics(cfg.DerivedPrefix)
+	dead := cfg.DerivedPrefix + "enrich.dead-letter"
+	if err := createTopics(ctx, cfg, topics, dead); err != nil {
+		return err
+	}
+	ws, rs := &weather.Store{}, dims.NewRestaurants()
+	rep, err := replica.New(cfg.Kafka.Brokers, log, map[string]replica.Apply{
+		cfg.TopicPrefix + ".public.restaurants":          rs.Apply,
+		cfg.TopicPrefix + ".public.weather_observations": dims.Weather(ws),
+	})
+	if err != nil {
+		return err
+	}
+	rctx, stopReplica := context.WithCancel(ctx)
+	defer stopReplica()
+	repDone := make(chan error, 1)
+	go func() { repDone <- rep.Run(rctx) }()
+	if err := rep.WaitCaughtUp(ctx); err != nil {
+		return err
+	}
+	log.Info("dimensions loaded")
+
+	stage := orders.New(orders.Config{Topics: topics, Thresholds: cfg.thresholds, Lateness: cfg.Lateness}, ws, rs, &orders.Models{})
+	rn, err := stream.New(stream.Config{Brokers: cfg.Kafka.Brokers, Group: cfg.Group, Instance: cfg.Instance,
+		Topics: []string{cfg.TopicPrefix + ".public.orders"}, DeadLetter: dead}, log, stage, stage.Tables()...)
+	if err != nil {
+		return err
+	}
+	defer rn.Close()
+	err = rn.Run(ctx)
+	stopReplica()
+	if rerr := <-repDone; err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Retention of the derived topics (SPEC §3).
+const (
+	derivedRetention    = 7 * 24 * time.Hour
+	deadLetterRetention = 30 * 24 * time.Hour
+)
+
+// createTopics creates the derived topics (7 days), the changelogs (compacted) and the
+// dead-letter topic (30 days) that do not exist yet.
+func createTopics(ctx context.Context, cfg Config, t orders.Topics, dead string) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.Kafka.Brokers...))
+	if err != nil {
+		return fmt.Errorf("kafka: %w", err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	// The changelogs need a partition per partition of the orders topic; take its count when
+	// the topic exists.
+	parts := int32(cfg.Partitions)
+	if td, err := adm.ListTopics(ctx, cfg.TopicPrefix+".public.orders"); err == nil {
+		if d, ok := td[cfg.TopicPrefix+".public.orders"]; ok && d.Err == nil && len(d.Partitions) > 0 {
+			parts = int32(len(d.Partitions))
+		}
+	}
+	ms := func(d time.Duration) *string { s := strconv.FormatInt(d.Milliseconds(), 10); return &s }
+	compact := "compact"
+	want := map[string]map[string]*string{
+		dead: {"retention.ms": ms(deadLetterRetention)},
+	}
+	for _, name := range []string{t.Enriched, t.Predictions, t.Violations, t.DynamicViolations, t.Outcomes} {
+		want[name] = map[string]*string{"retention.ms": ms(derivedRetention)}
+	}
+	for _, name := range []string{t.State, t.Clock} {
+		want[name] = map[string]*string{"cleanup.policy": &compact}
+	}
+	for name, configs := range want {
+		res, err := adm.CreateTopic(ctx, parts, -1, configs, name)
+		if err == nil {
+			err = res.Err
+		}
+		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %s: %w", name, err)
+		}
+	}
+	return nil
+}

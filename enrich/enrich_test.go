@@ -1,0 +1,238 @@
+package enrich_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/flavortrend/flavortrend/enrich"
+	"github.com/flavortrend/flavortrend/enrich/orders"
+	"github.com/flavortrend/flavortrend/generate"
+	"github.com/flavortrend/flavortrend/ingest"
+	"github.com/flavortrend/flavortrend/internal/connect"
+	"github.com/flavortrend/flavortrend/internal/store"
+	"github.com/flavortrend/flavortrend/internal/telemetry"
+	"github.com/flavortrend/flavortrend/internal/testenv"
+)
+
+// TestEndToEnd: a simulated lunch service goes PostgreSQL → Debezium → enrich → ingest →
+// ClickHouse. Every order gets its enriched row and its prediction; every order delivered
+// more than 45 minutes after placement has exactly one static violation and no other order
+// has one unless it was still open past its deadline; every delivered order has its outcome,
+// and the dynamic violations are exactly the outcomes that break the rule.
+func TestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	_, _, kafka, connectURL := testenv.Settings()
+	dbURL := testenv.PostgresURL(t)
+	pg, err := store.Postgres(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	ch, chCfg := testenv.ClickHouse(t)
+	name := testenv.Name("ft_enr")
+	c := connect.Connector{Name: name, TopicPrefix: name, DatabaseURL: dbURL, Slot: name, Publication: name,
+		Heartbeat: 2 * time.Second, Partitions: 3}
+	cfg, err := c.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := connect.NewClient(connectURL)
+	if err := client.Put(ctx, name, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { testenv.RemoveConnector(t, c, connectURL, kafka.Brokers, dbURL) })
+	derived := name + "."
+	t.Cleanup(func() { deleteDerived(t, kafka.Brokers, derived) })
+	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	if _, err := client.WaitRunning(wctx, name); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := generate.Seed(ctx, pg, 1); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 11, 20, 11, 0, 0, 0, time.UTC)
+	if _, err := generate.Run(ctx, pg, generate.Config{Seed: 3, Rate: 20, Speed: 0, Start: from, Duration: 2 * time.Hour}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ecfg := enrich.Config{Kafka: kafka, TopicPrefix: name, DerivedPrefix: derived, Group: name + "-enrich", Instance: "a",
+		Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
+	if err := ecfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	enrichDone := make(chan error, 1)
+	go func() { enrichDone <- enrich.Run(rctx, ecfg, log) }()
+	icfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: name, DerivedPrefix: derived, Group: name + "-ingest",
+		BatchRows: 20000, FlushInterval: 200 * time.Millisecond, MaxRecord: 1 << 20, RetryMax: time.Second}
+	if err := icfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ingest.New(ctx, icfg, log, telemetry.Providers{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestDone := make(chan error, 1)
+	go func() { ingestDone <- in.Run(rctx) }()
+	defer func() {
+		stop()
+		if err := <-enrichDone; err != nil {
+			t.Errorf("enrich: %v", err)
+		}
+		if err := <-ingestDone; err != nil {
+			t.Errorf("ingest: %v", err)
+		}
+		in.Close()
+	}()
+
+	var placed, delivered int
+	if err := pg.QueryRow(ctx, "SELECT count(*), count(delivered_at) FROM orders").Scan(&placed, &delivered); err != nil {
+		t.Fatal(err)
+	}
+	if placed < 100 || delivered < 50 {
+		t.Fatalf("simulation too small: %d orders, %d delivered", placed, delivered)
+	}
+	count := func(q string) int {
+		var n uint64
+		if err := ch.QueryRow(ctx, q).Scan(&n); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+		return int(n)
+	}
+	db := chCfg.Database
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		e := count("SELECT count() FROM " + db + ".orders_enriched FINAL")
+		p := count("SELECT count() FROM " + db + ".eta_predictions FINAL")
+		o := count("SELECT count() FROM " + db + ".eta_outcomes FINAL")
+		if e == placed && p == placed && o == delivered {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("in ClickHouse: %d enriched, %d predictions, %d outcomes; want %d, %d, %d", e, p, o, placed, placed, delivered)
+		}
+		time.Sleep(time.Second)
+	}
+
+	// PostgreSQL's truth, as rows of (order id, minutes to delivery or null, promised).
+	type truth struct {
+		minutes  *float64
+		promised float64
+	}
+	want := map[int64]truth{}
+	rows, err := pg.Query(ctx, `SELECT id, extract(epoch FROM delivered_at - placed_at) / 60, promised_minutes FROM orders`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var tr truth
+		if err := rows.Scan(&id, &tr.minutes, &tr.promised); err != nil {
+			t.Fatal(err)
+		}
+		want[id] = tr
+	}
+	rows.Close()
+
+	static := map[int64]string{}
+	for _, r := range queryPairs(t, ch, "SELECT toString(order_id), kind FROM "+db+".sla_violations FINAL") {
+		id, _ := strconv.ParseInt(r[0], 10, 64)
+		if _, dup := static[id]; dup {
+			t.Errorf("order %d: two static violations", id)
+		}
+		static[id] = r[1]
+	}
+	dynamic := map[int64]bool{}
+	for _, r := range queryPairs(t, ch, "SELECT toString(order_id), model_version FROM "+db+".sla_dynamic_violations FINAL") {
+		id, _ := strconv.ParseInt(r[0], 10, 64)
+		dynamic[id] = true
+		if r[1] != orders.PromisedVersion {
+			t.Errorf("order %d: model %q, want %q before any model is promoted", id, r[1], orders.PromisedVersion)
+		}
+	}
+	late, dyn := 0, 0
+	for id, tr := range want {
+		switch {
+		case tr.minutes != nil && *tr.minutes > 45:
+			late++
+			if static[id] == "" {
+				t.Errorf("order %d delivered after %.1f min has no static violation", id, *tr.minutes)
+			}
+		case tr.minutes != nil && static[id] != "":
+			t.Errorf("order %d delivered after %.1f min has a %s violation", id, *tr.minutes, static[id])
+		case tr.minutes == nil && static[id] == "breach":
+			t.Errorf("open order %d has a breach", id)
+		}
+		if tr.minutes != nil {
+			rule := *tr.minutes > tr.promised*1.25 && *tr.minutes-tr.promised >= 5
+			if rule {
+				dyn++
+			}
+			if rule != dynamic[id] {
+				t.Errorf("order %d: %.2f min against %.0f promised: dynamic violation %v, want %v", id, *tr.minutes, tr.promised, dynamic[id], rule)
+			}
+		}
+	}
+	t.Logf("%d orders, %d delivered, %d late (%d static violations), %d dynamic violations", placed, delivered, late, len(static), dyn)
+	if late == 0 || dyn == 0 {
+		t.Errorf("the simulation produced no late delivery (%d) or no dynamic violation (%d): the test checks nothing", late, dyn)
+	}
+}
+
+func queryPairs(t *testing.T, ch driver.Conn, q string) [][2]string {
+	t.Helper()
+	rows, err := ch.Query(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var r [2]string
+		if err := rows.Scan(&r[0], &r[1]); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func deleteDerived(t *testing.T, brokers []string, prefix string) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	adm := kadm.NewClient(cl)
+	topics, err := adm.ListTopics(ctx)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	var mine []string
+	for _, n := range topics.Names() {
+		if strings.HasPrefix(n, prefix) {
+			mine = append(mine, n)
+		}
+	}
+	if len(mine) > 0 {
+		if _, err := adm.DeleteTopics(ctx, mine...); err != nil {
+			t.Error(err)
+		}
+	}
+}
