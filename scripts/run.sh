@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make run: start the local stack, prepare the databases, register CDC, then run the
-# simulator and the ingester and show what flows through Kafka until Ctrl-C. The services keep running
+# simulator, the enricher and the ingester and show what flows through Kafka until Ctrl-C. The services keep running
 # afterwards (make stop stops them, make reset wipes them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,15 +15,17 @@ $bin cdc register
 mkdir -p "$logs"
 $bin ingest >"$logs/ingest.log" 2>&1 &
 ing=$!
+$bin enrich >"$logs/enrich.log" 2>&1 &
+enr=$!
 $bin generate >"$logs/generate.log" 2>&1 &
 gen=$!
 stop() {
 	trap - INT TERM EXIT
-	kill -INT "$gen" "$ing" 2>/dev/null || true
-	wait "$gen" "$ing" 2>/dev/null || true
+	kill -INT "$gen" "$enr" "$ing" 2>/dev/null || true
+	wait "$gen" "$enr" "$ing" 2>/dev/null || true
 	echo
-	echo "simulator and ingester stopped; services still running (make status, make stop, make reset)"
+	echo "simulator, enricher and ingester stopped; services still running (make status, make stop, make reset)"
 }
 trap stop INT TERM EXIT
-echo "simulator and ingester running (logs: $logs/generate.log, $logs/ingest.log); Ctrl-C stops"
+echo "simulator, enricher and ingester running (logs: $logs/generate.log, $logs/enrich.log, $logs/ingest.log); Ctrl-C stops"
 $bin watch || true
