@@ -19,17 +19,23 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flavortrend/flavortrend/enrich/dims"
+	"github.com/flavortrend/flavortrend/enrich/eta"
+	"github.com/flavortrend/flavortrend/enrich/features"
 	"github.com/flavortrend/flavortrend/enrich/orders"
+	"github.com/flavortrend/flavortrend/enrich/registry"
 	"github.com/flavortrend/flavortrend/enrich/replica"
 	"github.com/flavortrend/flavortrend/enrich/sla"
 	"github.com/flavortrend/flavortrend/enrich/stream"
 	"github.com/flavortrend/flavortrend/enrich/weather"
 	"github.com/flavortrend/flavortrend/internal/config"
+	"github.com/flavortrend/flavortrend/internal/store"
 )
 
 // Config is everything the enricher needs; Bind documents each setting.
 type Config struct {
 	Kafka         config.Kafka
+	ClickHouse    config.ClickHouse // where the promoted ETA model is read from
+	ModelPoll     time.Duration     // how often to look for a newly promoted model
 	TopicPrefix   string        // CDC topics are <prefix>.public.<table>
 	DerivedPrefix string        // prepended to the derived topics' names of SPEC §3 ("" for exactly those names)
 	Group         string        // consumer group of the order stage
@@ -45,6 +51,7 @@ type Config struct {
 // Bind registers the enricher's flags.
 func (c *Config) Bind(f *config.Flags) {
 	c.Kafka.Bind(f)
+	c.ClickHouse.Bind(f)
 	host, _ := os.Hostname()
 	f.String(&c.TopicPrefix, "topic-prefix", "FT_TOPIC_PREFIX", config.DefaultTopicPrefix, "CDC topic prefix: reads <prefix>.public.<table>")
 	f.String(&c.DerivedPrefix, "derived-prefix", "FT_DERIVED_PREFIX", "", "prefix of the derived topics (orders.enriched, eta.predictions, sla.violations, …); empty for exactly those names")
@@ -53,6 +60,7 @@ func (c *Config) Bind(f *config.Flags) {
 	f.Duration(&c.Lateness, "lateness", "FT_ENRICH_LATENESS", 2*time.Minute, "how late, in event time, an event may arrive and still count (timers wait this long)")
 	f.Duration(&c.SLA, "sla", "FT_SLA", sla.DefaultThreshold, "static SLA: an order delivered later than this after placement breaches it")
 	f.List(&c.SLAByCity, "sla-city", "FT_SLA_CITY", "", "per-city static SLA overrides, e.g. 3=40m,12=50m")
+	f.Duration(&c.ModelPoll, "model-poll", "FT_ENRICH_MODEL_POLL", 30*time.Second, "how often to look in ClickHouse for a newly promoted ETA model (until the first, predictions are the promised minutes)")
 	f.Int(&c.Partitions, "partitions", "FT_ENRICH_PARTITIONS", 3, "partitions of the derived and changelog topics the enricher creates (the changelogs must match the CDC topics')")
 }
 
@@ -67,6 +75,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("-lateness %s: must not be negative", c.Lateness)
 	case c.Partitions < 1:
 		return fmt.Errorf("-partitions %d: must be at least 1", c.Partitions)
+	case c.ModelPoll < 0:
+		return fmt.Errorf("-model-poll %s: must not be negative", c.ModelPoll)
+	}
+	if c.ModelPoll == 0 {
+		c.ModelPoll = 30 * time.Second
 	}
 	c.thresholds = sla.Thresholds{Default: c.SLA, PerCity: map[int32]time.Duration{}}
 	for _, kv := range c.SLAByCity {
@@ -108,7 +121,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	log.Info("dimensions loaded")
 
-	stage := orders.New(orders.Config{Topics: topics, Thresholds: cfg.thresholds, Lateness: cfg.Lateness}, ws, rs, &orders.Models{})
+	models := &orders.Models{}
+	go watchModels(rctx, cfg, log, models)
+	stage := orders.New(orders.Config{Topics: topics, Thresholds: cfg.thresholds, Lateness: cfg.Lateness}, ws, rs, models)
 	rn, err := stream.New(stream.Config{Brokers: cfg.Kafka.Brokers, Group: cfg.Group, Instance: cfg.Instance,
 		Topics: []string{cfg.TopicPrefix + ".public.orders"}, DeadLetter: dead}, log, stage, stage.Tables()...)
 	if err != nil {
@@ -121,6 +136,44 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		err = rerr
 	}
 	return err
+}
+
+// watchModels installs the promoted ETA model, and every newly promoted one, until ctx
+// ends. Without ClickHouse it keeps trying: predictions fall back to the promised minutes.
+func watchModels(ctx context.Context, cfg Config, log *slog.Logger, models *orders.Models) {
+	var reg *registry.Registry
+	loaded := ""
+	for {
+		if reg == nil {
+			if ch, err := store.ClickHouse(ctx, cfg.ClickHouse); err != nil {
+				log.Warn("model registry unreachable; retrying", "err", err)
+			} else {
+				defer ch.Close()
+				reg = registry.New(ch, cfg.ClickHouse.Database)
+			}
+		}
+		if reg != nil {
+			version, artefact, err := reg.Current(ctx)
+			switch {
+			case errors.Is(err, registry.ErrNone):
+			case err != nil:
+				log.Warn("read the promoted model", "err", err)
+			case version != loaded:
+				if m, err := eta.Load(artefact, features.Names()); err != nil {
+					log.Error("promoted model does not fit the features; keeping the one in use", "version", version, "err", err)
+				} else {
+					models.Swap(orders.Model(m, version))
+					log.Info("ETA model loaded", "version", version)
+				}
+				loaded = version
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(cfg.ModelPoll):
+		}
+	}
 }
 
 // Retention of the derived topics (SPEC §3).

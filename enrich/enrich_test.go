@@ -17,7 +17,6 @@ import (
 	"github.com/flavortrend/flavortrend/enrich/orders"
 	"github.com/flavortrend/flavortrend/generate"
 	"github.com/flavortrend/flavortrend/ingest"
-	"github.com/flavortrend/flavortrend/internal/connect"
 	"github.com/flavortrend/flavortrend/internal/store"
 	"github.com/flavortrend/flavortrend/internal/telemetry"
 	"github.com/flavortrend/flavortrend/internal/testenv"
@@ -30,7 +29,7 @@ import (
 // and the dynamic violations are exactly the outcomes that break the rule.
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	_, _, kafka, connectURL := testenv.Settings()
+	_, _, kafka, _ := testenv.Settings()
 	dbURL := testenv.PostgresURL(t)
 	pg, err := store.Postgres(ctx, dbURL)
 	if err != nil {
@@ -39,24 +38,9 @@ func TestEndToEnd(t *testing.T) {
 	t.Cleanup(pg.Close)
 	ch, chCfg := testenv.ClickHouse(t)
 	name := testenv.Name("ft_enr")
-	c := connect.Connector{Name: name, TopicPrefix: name, DatabaseURL: dbURL, Slot: name, Publication: name,
-		Heartbeat: 2 * time.Second, Partitions: 3}
-	cfg, err := c.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := connect.NewClient(connectURL)
-	if err := client.Put(ctx, name, cfg); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { testenv.RemoveConnector(t, c, connectURL, kafka.Brokers, dbURL) })
+	testenv.Capture(t, dbURL, name)
 	derived := name + "."
 	t.Cleanup(func() { deleteDerived(t, kafka.Brokers, derived) })
-	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	if _, err := client.WaitRunning(wctx, name); err != nil {
-		t.Fatal(err)
-	}
 
 	if err := generate.Seed(ctx, pg, 1); err != nil {
 		t.Fatal(err)
@@ -67,7 +51,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ecfg := enrich.Config{Kafka: kafka, TopicPrefix: name, DerivedPrefix: derived, Group: name + "-enrich", Instance: "a",
+	ecfg := enrich.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: name, DerivedPrefix: derived, Group: name + "-enrich", Instance: "a",
 		Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
 	if err := ecfg.Validate(); err != nil {
 		t.Fatal(err)

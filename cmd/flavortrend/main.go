@@ -31,6 +31,7 @@ func commands() []command {
 		cdcCommand(),
 		ingestCommand(),
 		enrichCommand(),
+		trainCommand(),
 		watchCommand(),
 	}
 }

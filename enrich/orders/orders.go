@@ -27,6 +27,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flavortrend/flavortrend/enrich/dims"
+	"github.com/flavortrend/flavortrend/enrich/eta"
 	"github.com/flavortrend/flavortrend/enrich/features"
 	"github.com/flavortrend/flavortrend/enrich/sla"
 	"github.com/flavortrend/flavortrend/enrich/stream"
@@ -55,6 +56,18 @@ func NewTopics(prefix string) Topics {
 // cannot (no model yet).
 type Predictor interface {
 	Predict(f features.Features) (minutes float64, version string, ok bool)
+}
+
+// Model adapts an ETA model of package eta, registered as version, to a Predictor.
+func Model(m *eta.Model, version string) Predictor { return etaModel{m, version} }
+
+type etaModel struct {
+	m       *eta.Model
+	version string
+}
+
+func (e etaModel) Predict(f features.Features) (float64, string, bool) {
+	return e.m.Predict(f.Vector()), e.version, true
 }
 
 // Models holds the predictor in use; Swap replaces it while the stage runs.

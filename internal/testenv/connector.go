@@ -64,3 +64,28 @@ func RemoveConnector(t testing.TB, c connect.Connector, connectURL string, broke
 		}
 	}
 }
+
+// Capture registers a Debezium connector of the test's own on the database at dbURL, named
+// name (also its topic prefix, slot and publication), waits until it runs and removes it
+// with everything it created when the test ends. Call it after PostgresURL.
+func Capture(t testing.TB, dbURL, name string) {
+	t.Helper()
+	_, _, kafka, connectURL := Settings()
+	c := connect.Connector{Name: name, TopicPrefix: name, DatabaseURL: dbURL, Slot: name, Publication: name,
+		Heartbeat: 2 * time.Second, Partitions: 3}
+	cfg, err := c.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	client := connect.NewClient(connectURL)
+	if err := client.Put(ctx, name, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { RemoveConnector(t, c, connectURL, kafka.Brokers, dbURL) })
+	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	if _, err := client.WaitRunning(wctx, name); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS eta_predictions (
     placed_at                   DateTime('UTC') COMMENT 'When the order was placed (UTC).',
     predicted_minutes           Float64 COMMENT 'Predicted minutes from placement to delivery.',
     model_version               String COMMENT 'Model that predicted; promised before any model was promoted (then the prediction is the promised_minutes of the order).',
+    items_count                 Int64 COMMENT 'Number of items ordered.',
     distance_km                 Float64 COMMENT 'Haversine distance restaurant → drop-off, km (SPEC §4.2).',
     hour_of_day                 Int32 COMMENT 'Hour of placed_at in local time (Africa/Tunis), 0-23.',
     day_of_week                 Int32 COMMENT 'Local day of week of placed_at, ISO: 1 = Monday … 7 = Sunday.',
