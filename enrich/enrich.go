@@ -36,14 +36,14 @@ type Config struct {
 	Kafka         config.Kafka
 	ClickHouse    config.ClickHouse // where the promoted ETA model is read from
 	ModelPoll     time.Duration     // how often to look for a newly promoted model
-	TopicPrefix   string        // CDC topics are <prefix>.public.<table>
-	DerivedPrefix string        // prepended to the derived topics' names of SPEC §3 ("" for exactly those names)
-	Group         string        // consumer group of the order stage
-	Instance      string        // this instance's stable name in the group
-	Lateness      time.Duration // how late an event may arrive and still count
-	SLA           time.Duration // static SLA threshold
-	SLAByCity     []string      // per-city overrides, city_id=duration
-	Partitions    int           // partitions of the topics the enricher creates
+	TopicPrefix   string            // CDC topics are <prefix>.public.<table>
+	DerivedPrefix string            // prepended to the derived topics' names of SPEC §3 ("" for exactly those names)
+	Group         string            // consumer group of the order stage
+	Instance      string            // this instance's stable name in the group
+	Lateness      time.Duration     // how late an event may arrive and still count
+	SLA           time.Duration     // static SLA threshold
+	SLAByCity     []string          // per-city overrides, city_id=duration
+	Partitions    int               // partitions of the topics the enricher creates
 
 	thresholds sla.Thresholds
 }
