@@ -17,9 +17,9 @@
 package orders
 
 import (
+	"container/heap"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -109,9 +109,9 @@ type Stage struct {
 	clock  *stream.Table[int64] // per partition, key "clock": newest business time, µs since the epoch
 	dec    debezium.Decoder
 
-	// next is, per partition, the earliest deadline of an open order, known within the
-	// current transaction only: timers are looked for when the watermark reaches it.
-	next map[int32]time.Time
+	// timers holds, per partition, the deadlines of the open orders, earliest first; nil until
+	// built from the state, and dropped by Reset.
+	timers map[int32]*timers
 }
 
 // Config configures a Stage.
@@ -124,7 +124,7 @@ type Config struct {
 // New makes the stage; Tables are its state for stream.New.
 func New(cfg Config, w *weather.Store, r *dims.Restaurants, m *Models) *Stage {
 	return &Stage{topics: cfg.Topics, thresholds: cfg.Thresholds, lateness: cfg.Lateness, weather: w, restaurants: r, models: m,
-		orders: stream.NewTable[state](cfg.Topics.State), clock: stream.NewTable[int64](cfg.Topics.Clock), next: map[int32]time.Time{}}
+		orders: stream.NewTable[state](cfg.Topics.State), clock: stream.NewTable[int64](cfg.Topics.Clock), timers: map[int32]*timers{}}
 }
 
 // Tables returns the stage's state tables, for stream.New.
@@ -204,8 +204,8 @@ func (s *Stage) Process(tx *stream.Tx, r *kgo.Record) error {
 			return nil // finished before this stage saw it (an initial snapshot): nothing to decide
 		}
 		st = s.place(tx, o)
-		if d := st.Tracker.Deadline(); s.next[r.Partition].After(d) {
-			s.next[r.Partition] = d
+		if h := s.timers[r.Partition]; h != nil {
+			heap.Push(h, timer{st.Tracker.Deadline(), o.id, key})
 		}
 	}
 	switch o.status {
@@ -318,49 +318,63 @@ func (s *Stage) fire(tx *stream.Tx, p int32) {
 		return
 	}
 	watermark := time.UnixMicro(now).UTC().Add(-s.lateness)
-	if next, known := s.next[p]; known && next.After(watermark) {
-		return
-	}
-	type due struct {
-		key string
-		st  state
-	}
-	var fire []due
-	next := time.Time{}
-	s.orders.Range(p, func(key string, st state) bool {
-		if st.Tracker.Status != sla.Open {
+	h := s.timers[p]
+	if h == nil {
+		h = &timers{}
+		s.orders.Range(p, func(key string, st state) bool {
+			if st.Tracker.Status == sla.Open {
+				h.items = append(h.items, timer{st.Tracker.Deadline(), st.Tracker.OrderID, key})
+			}
 			return true
-		}
-		if d := st.Tracker.Deadline(); !d.After(watermark) {
-			fire = append(fire, due{key, st})
-		} else if next.IsZero() || d.Before(next) {
-			next = d
-		}
-		return true
-	})
-	sort.Slice(fire, func(i, j int) bool {
-		di, dj := fire[i].st.Tracker.Deadline(), fire[j].st.Tracker.Deadline()
-		return di.Before(dj) || di.Equal(dj) && fire[i].st.Tracker.OrderID < fire[j].st.Tracker.OrderID
-	})
-	for _, d := range fire {
-		if v, ok := d.st.Tracker.Handle(sla.Event{Kind: sla.DeadlinePassed, At: d.st.Tracker.Deadline()}); ok {
-			s.emit(tx, d.st.TraceParent, s.topics.Violations, d.st.Tracker.OrderID, v)
-		}
-		s.orders.Put(p, d.key, d.st)
+		})
+		heap.Init(h)
+		s.timers[p] = h
 	}
-	if next.IsZero() {
-		next = watermark.Add(time.Duration(1<<62 - 1)) // no open order: nothing due until one is placed
+	for h.Len() > 0 && !h.items[0].deadline.After(watermark) {
+		t := heap.Pop(h).(timer)
+		st, open := s.orders.Get(p, t.key)
+		if !open || st.Tracker.Status != sla.Open || !st.Tracker.Deadline().Equal(t.deadline) {
+			continue // closed since, or fired already
+		}
+		if v, ok := st.Tracker.Handle(sla.Event{Kind: sla.DeadlinePassed, At: t.deadline}); ok {
+			s.emit(tx, st.TraceParent, s.topics.Violations, st.Tracker.OrderID, v)
+		}
+		s.orders.Put(p, t.key, st)
 	}
-	s.next[p] = next
 }
 
-// Advance ends a transaction for partition p: due timers fire, and the cache of the next
-// deadline is dropped, since the transaction may still abort and bring back what it changed.
+// timer is an open order's deadline; timers is a partition's, earliest first (container/heap),
+// ties in order id order so that a replay fires them in the same order.
+type timer struct {
+	deadline time.Time
+	id       int64
+	key      string
+}
+
+type timers struct{ items []timer }
+
+func (h *timers) Len() int { return len(h.items) }
+func (h *timers) Less(i, j int) bool {
+	a, b := h.items[i], h.items[j]
+	return a.deadline.Before(b.deadline) || a.deadline.Equal(b.deadline) && a.id < b.id
+}
+func (h *timers) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *timers) Push(x any)    { h.items = append(h.items, x.(timer)) }
+func (h *timers) Pop() any {
+	t := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return t
+}
+
+// Advance ends a transaction for partition p: due timers fire.
 func (s *Stage) Advance(tx *stream.Tx, p int32) error {
 	s.fire(tx, p)
-	delete(s.next, p)
 	return nil
 }
+
+// Reset drops the timer heaps, rebuilt from the state when next needed: the runner rolled
+// the state back or moved partitions.
+func (s *Stage) Reset() { clear(s.timers) }
 
 // emit writes v as JSON keyed by the order id, with the order's trace context (its
 // trace_parent column) in the W3C traceparent header.

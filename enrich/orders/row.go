@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -58,15 +59,15 @@ func (r *row) float(col string) float64 {
 		r.fail(col, fmt.Errorf("missing"))
 		return 0
 	}
+	s := string(v)
 	if v[0] == '"' { // decimals arrive as strings (decimal.handling.mode=string)
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		var err error
+		if s, err = unquote(v); err != nil {
 			r.fail(col, err)
 			return 0
 		}
-		v = []byte(s)
 	}
-	f, err := strconv.ParseFloat(string(v), 64)
+	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		r.fail(col, err)
 	}
@@ -79,11 +80,22 @@ func (r *row) str(col string) string {
 		r.fail(col, fmt.Errorf("missing"))
 		return ""
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, err := unquote(v)
+	if err != nil {
 		r.fail(col, err)
 	}
 	return s
+}
+
+// unquote reads a JSON string; the scanner has validated it, so a string without escapes is
+// its bytes between the quotes.
+func unquote(v []byte) (string, error) {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' && !bytes.ContainsRune(v[1:len(v)-1], '\\') {
+		return string(v[1 : len(v)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(v, &s)
+	return s, err
 }
 
 // time reads a timestamptz column (an ISO-8601 string in UTC); zero and false when null.
@@ -92,8 +104,8 @@ func (r *row) time(col string) (time.Time, bool) {
 	if v == nil {
 		return time.Time{}, false
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, err := unquote(v)
+	if err != nil {
 		r.fail(col, err)
 		return time.Time{}, false
 	}

@@ -11,7 +11,12 @@
 //
 // The instance's transactional id is <group>-<instance>: stable across restarts, so a new
 // process fences its killed predecessor and aborts its open transaction at once instead of
-// leaving read_committed consumers blocked until the transaction times out.
+// leaving read_committed consumers blocked until the transaction times out. Run does that
+// before anything else. The instance is also a static member of the group (its
+// group.instance.id is <instance>): a process restarted after a crash takes its
+// predecessor's place and partitions at once, where a new member would wait for the dead
+// one's session to expire (45 s) with the whole group stopped. Close leaves the group
+// explicitly, so that a stopped instance's partitions move to the others at once.
 package stream
 
 import (
@@ -34,6 +39,13 @@ type Processor interface {
 	// Advance is called after the records of a poll for each partition they came from, for
 	// timers: the processor fires what its partition's event time has passed.
 	Advance(tx *Tx, partition int32) error
+}
+
+// Resetter is implemented by a processor that caches what it derives from its tables: Reset
+// is called whenever the tables went back to their committed state (an aborted transaction)
+// or gained or lost partitions.
+type Resetter interface {
+	Reset()
 }
 
 // Config configures a Runner.
@@ -88,7 +100,7 @@ func New(cfg Config, log *slog.Logger, proc Processor, tables ...Store) (*Runner
 		return nil, errors.New("stream: group, instance and topics are required")
 	}
 	if cfg.MaxPoll <= 0 {
-		cfg.MaxPoll = 10000
+		cfg.MaxPoll = 50000
 	}
 	rn := &Runner{cfg: cfg, log: log, proc: proc, tables: tables, ready: map[int32]bool{}}
 	sess, err := kgo.NewGroupTransactSession(
@@ -96,6 +108,7 @@ func New(cfg Config, log *slog.Logger, proc Processor, tables ...Store) (*Runner
 		kgo.TransactionalID(cfg.Group+"-"+cfg.Instance),
 		kgo.TransactionTimeout(30*time.Second),
 		kgo.ConsumerGroup(cfg.Group),
+		kgo.InstanceID(cfg.Instance),
 		kgo.ConsumeTopics(cfg.Topics...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -133,20 +146,51 @@ func partitioner(tables []Store) kgo.Partitioner {
 	})
 }
 
-// Close leaves the group and closes the client.
-func (rn *Runner) Close() { rn.sess.Close() }
+// Close closes the client and leaves the group. A static member's client does not leave
+// when it closes (a restart would take its place); Close removes it by its instance id so
+// that its partitions are reassigned now rather than when its session expires.
+func (rn *Runner) Close() {
+	rn.sess.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(rn.cfg.Brokers...))
+	if err != nil {
+		rn.log.Warn("leave group", "group", rn.cfg.Group, "instance", rn.cfg.Instance, "err", err)
+		return
+	}
+	defer cl.Close()
+	res, err := kadm.NewClient(cl).LeaveGroup(ctx, kadm.LeaveGroup(rn.cfg.Group).InstanceIDs(rn.cfg.Instance).Reason("instance stopped"))
+	if err == nil {
+		err = res.Error()
+	}
+	if err != nil {
+		rn.log.Warn("leave group", "group", rn.cfg.Group, "instance", rn.cfg.Instance, "err", err)
+	}
+}
 
 // Run processes until ctx ends; it returns an error only when the transactional producer is
 // in a state it cannot leave.
 func (rn *Runner) Run(ctx context.Context) error {
+	// Fence a predecessor with the same transactional id and abort its open transaction
+	// now: the producer id is otherwise initialised at the first produce, after the
+	// partitions are assigned and their committed offsets read, and those offsets stay
+	// unstable while the dead process's transaction is open — until it times out.
+	if _, _, err := rn.sess.Client().ProducerID(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("stream: init producer id: %w", err)
+	}
 	for {
-		fetches := rn.sess.PollRecords(ctx, rn.cfg.MaxPoll)
+		fetches := rn.fill(ctx, rn.sess.PollRecords(ctx, rn.cfg.MaxPoll))
 		if ctx.Err() != nil {
 			rn.sess.AllowRebalance()
 			return nil
 		}
 		fetches.EachError(func(topic string, p int32, err error) {
-			rn.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				rn.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
+			}
 		})
 		if fetches.NumRecords() == 0 {
 			rn.sess.AllowRebalance()
@@ -158,6 +202,34 @@ func (rn *Runner) Run(ctx context.Context) error {
 		}
 		rn.sess.AllowRebalance()
 	}
+}
+
+// fillFor is how long a transaction waits for more records once it has some: a transaction
+// costs a few round trips to the broker whatever its size, so small ones cap the throughput.
+const fillFor = 50 * time.Millisecond
+
+// fill polls again, for at most fillFor, until the transaction has MaxPoll records.
+func (rn *Runner) fill(ctx context.Context, fetches kgo.Fetches) kgo.Fetches {
+	n := fetches.NumRecords()
+	if n == 0 {
+		return fetches
+	}
+	deadline := time.Now().Add(fillFor)
+	for n < rn.cfg.MaxPoll && ctx.Err() == nil {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		pctx, cancel := context.WithTimeout(ctx, left)
+		more := rn.sess.PollRecords(pctx, rn.cfg.MaxPoll-n)
+		cancel()
+		if more.NumRecords() == 0 {
+			break
+		}
+		n += more.NumRecords()
+		fetches = append(fetches, more...)
+	}
+	return fetches
 }
 
 // transact processes one poll in one transaction.
@@ -209,10 +281,20 @@ func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
 			t.abort()
 		}
 	}
+	if !committed {
+		rn.reset()
+	}
 	if endErr != nil {
 		return fmt.Errorf("stream: end transaction: %w", endErr)
 	}
 	return nil
+}
+
+// reset tells the processor its tables changed under it.
+func (rn *Runner) reset() {
+	if r, ok := rn.proc.(Resetter); ok {
+		r.Reset()
+	}
 }
 
 // deadLetter sends a record the processor refused to the dead-letter topic, in the
@@ -254,6 +336,7 @@ func (rn *Runner) onAssigned(ctx context.Context, cl *kgo.Client, assigned map[s
 	for p := range parts {
 		rn.ready[p] = true
 	}
+	rn.reset()
 }
 
 // onRevoked drops the state of partitions that moved away.
@@ -268,6 +351,7 @@ func (rn *Runner) onRevoked(_ context.Context, _ *kgo.Client, revoked map[string
 			delete(rn.ready, p)
 		}
 	}
+	rn.reset()
 }
 
 // restore reads changelog partitions from the start to their last stable offset.

@@ -69,15 +69,14 @@ func (t *Table[V]) stage(p int32) map[string]*V {
 // Range calls fn for every key of partition p as this transaction sees it, in no order,
 // until fn returns false. fn may Put or Delete the key it is given.
 func (t *Table[V]) Range(p int32, fn func(key string, v V) bool) {
-	seen := map[string]bool{}
-	for k, v := range t.pending[p] {
-		seen[k] = true
+	pending := t.pending[p]
+	for k, v := range pending {
 		if v != nil && !fn(k, *v) {
 			return
 		}
 	}
 	for k, v := range t.committed[p] {
-		if !seen[k] && !fn(k, v) {
+		if _, staged := pending[k]; !staged && !fn(k, v) {
 			return
 		}
 	}

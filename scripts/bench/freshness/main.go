@@ -14,9 +14,12 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -30,10 +33,11 @@ func main() {
 	pgURL := flag.String("pg-url", "", "PostgreSQL URL of the captured database")
 	chAddr := flag.String("ch-addr", "127.0.0.1:19000", "ClickHouse native address")
 	chDB := flag.String("ch-database", "", "ClickHouse database of the mirrors")
-	rate := flag.Int("rate", 5000, "changes per second")
+	rate := flag.Float64("rate", 5000, "changes per second (with -predictions: orders per second)")
 	duration := flag.Duration("duration", 60*time.Second, "how long to measure, after the warm-up")
 	warmup := flag.Duration("warmup", 20*time.Second, "changes committed before this are not measured: the ingester finds a new topic within 10 s, then catches up")
 	prefix := flag.String("topic-prefix", "", "CDC topic prefix: also measure commit → Kafka on <prefix>.public.orders")
+	predictions := flag.Bool("predictions", false, "measure commit → the order's row in eta_predictions (through flavortrend enrich) instead of the orders mirror; the load then only places orders")
 	deletePrefix := flag.String("delete-topics", "", "instead of measuring, delete the topics of this CDC topic prefix")
 	brokers := flag.String("kafka-brokers", "127.0.0.1:19092", "Kafka brokers")
 	flag.Parse()
@@ -41,7 +45,7 @@ func main() {
 	if *deletePrefix != "" {
 		err = deleteTopics(strings.Split(*brokers, ","), *deletePrefix)
 	} else {
-		err = run(*pgURL, *chAddr, *chDB, *rate, *duration, *warmup, strings.Split(*brokers, ","), *prefix)
+		err = run(*pgURL, *chAddr, *chDB, *rate, *duration, *warmup, strings.Split(*brokers, ","), *prefix, *predictions)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "freshness:", err)
@@ -82,7 +86,7 @@ const tick = 10 * time.Millisecond
 // pollEvery is the period of the ClickHouse polls: the resolution of the measurement.
 const pollEvery = 25 * time.Millisecond
 
-func run(pgURL, chAddr, chDB string, rate int, duration, warmup time.Duration, brokers []string, prefix string) error {
+func run(pgURL, chAddr, chDB string, rate float64, duration, warmup time.Duration, brokers []string, prefix string, predictions bool) error {
 	ctx := context.Background()
 	pg, err := store.Postgres(ctx, pgURL)
 	if err != nil {
@@ -111,11 +115,21 @@ func run(pgURL, chAddr, chDB string, rate int, duration, warmup time.Duration, b
 	}
 	loadErr := make(chan error, 1)
 	written := make(chan int64, 1)
+	var commits commitLog
 	go func() {
-		n, err := load(lctx, pg, first, rate)
+		var n int64
+		var err error
+		if predictions {
+			n, err = place(lctx, pg, first, rate, &commits)
+		} else {
+			n, err = load(lctx, pg, first, rate)
+		}
 		written <- n
 		loadErr <- err
 	}()
+	if predictions {
+		return measurePredictions(ctx, ch, chDB, first, measureFrom, end, &commits, written, loadErr, duration+warmup)
+	}
 
 	// Poll: new (id, version) pairs since the lowest id that may still change.
 	seen := map[[2]int64]bool{}
@@ -207,10 +221,113 @@ func watchKafka(ctx context.Context, brokers []string, topic string, from time.T
 	return nil
 }
 
+// commitLog records when each block of order ids was committed.
+type commitLog struct {
+	mu     sync.Mutex
+	blocks []commitBlock
+}
+
+type commitBlock struct {
+	first, next int64 // ids [first, next)
+	at          time.Time
+}
+
+func (c *commitLog) add(first, next int64, at time.Time) {
+	c.mu.Lock()
+	c.blocks = append(c.blocks, commitBlock{first, next, at})
+	c.mu.Unlock()
+}
+
+// at is when id was committed.
+func (c *commitLog) at(id int64) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := sort.Search(len(c.blocks), func(i int) bool { return c.blocks[i].next > id })
+	if i == len(c.blocks) || id < c.blocks[i].first {
+		return time.Time{}, false
+	}
+	return c.blocks[i].at, true
+}
+
+// place inserts rate orders a second until ctx ends, one transaction per tick, and logs
+// when each was committed.
+func place(ctx context.Context, pg *pgxpool.Pool, first int64, rate float64, commits *commitLog) (int64, error) {
+	start := time.Now()
+	next := first
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return next - first, nil
+		case now := <-t.C:
+			n := int64(now.Sub(start).Seconds()*rate) - (next - first)
+			if n <= 0 {
+				continue
+			}
+			if _, err := pg.Exec(ctx, insertOrders, next, n); err != nil {
+				return next - first, err
+			}
+			commits.add(next, next+n, time.Now())
+			next += n
+		}
+	}
+}
+
+// insertOrders places $2 orders with ids from $1.
+const insertOrders = `INSERT INTO orders (id, customer_id, restaurant_id, city_id, status, placed_at, items_count, subtotal,
+		delivery_fee, total, distance_km, promised_minutes, drop_lat, drop_lon)
+	SELECT g, r.id % 100 + 1, r.id, r.city_id, 'placed', now(), 2, 24.500, 3.000, 27.500, 3.200, 35, c.lat, c.lon
+	FROM generate_series($1::bigint, $1::bigint + $2 - 1) g
+	JOIN restaurants r ON r.id = g % 50 + 1 JOIN cities c ON c.id = r.city_id`
+
+// measurePredictions polls eta_predictions for the orders placed by place and prints the
+// distribution of commit → prediction row.
+func measurePredictions(ctx context.Context, ch driver.Conn, db string, first int64, from, end time.Time, commits *commitLog,
+	written chan int64, loadErr chan error, total time.Duration) error {
+	seen := map[int64]bool{}
+	var lat []time.Duration
+	lo := first
+	for time.Now().Before(end.Add(5 * time.Second)) {
+		now := time.Now()
+		rows, err := ch.Query(ctx, "SELECT order_id FROM "+db+".eta_predictions WHERE order_id >= ?", lo)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if at, ok := commits.at(id); ok && at.After(from) && at.Before(end) {
+				lat = append(lat, now.Sub(at))
+			}
+		}
+		rows.Close()
+		for seen[lo] {
+			lo++
+		}
+		time.Sleep(pollEvery)
+	}
+	if err := <-loadErr; err != nil && time.Now().Before(end) {
+		return err
+	}
+	n := <-written
+	if len(lat) == 0 {
+		return fmt.Errorf("no prediction became visible in %s.eta_predictions", db)
+	}
+	fmt.Printf("%.2f orders/s; commit → prediction queryable in ClickHouse: %s\n", float64(n)/total.Seconds(), quantiles(lat))
+	return nil
+}
+
 // load writes rate changes a second until ctx ends, in one transaction per tick: half of
 // them insert new orders, half accept the orders placed a second earlier. It keeps to the
 // rate over the whole run, whatever a late tick missed. It returns the changes written.
-func load(ctx context.Context, pg *pgxpool.Pool, first int64, rate int) (int64, error) {
+func load(ctx context.Context, pg *pgxpool.Pool, first int64, rate float64) (int64, error) {
 	type mark struct {
 		at   time.Time
 		next int64 // the first id not yet placed at that time
@@ -226,21 +343,15 @@ func load(ctx context.Context, pg *pgxpool.Pool, first int64, rate int) (int64, 
 		case <-ctx.Done():
 			return written, nil
 		case now := <-t.C:
-			place := int64(now.Sub(start).Seconds()*float64(rate)/2) - (next - first)
+			place := int64(now.Sub(start).Seconds()*rate/2) - (next - first)
 			marks = append(marks, mark{now, next})
 			acceptTo := accepted
 			for len(marks) > 0 && now.Sub(marks[0].at) >= time.Second {
 				acceptTo = marks[0].next
 				marks = marks[1:]
 			}
-			tag, err := pg.Exec(ctx, `WITH placed AS (
-					INSERT INTO orders (id, customer_id, restaurant_id, city_id, status, placed_at, items_count, subtotal,
-						delivery_fee, total, distance_km, promised_minutes, drop_lat, drop_lon)
-					SELECT g, r.id % 100 + 1, r.id, r.city_id, 'placed', now(), 2, 24.500, 3.000, 27.500, 3.200, 35, c.lat, c.lon
-					FROM generate_series($1::bigint, $1::bigint + $2 - 1) g
-					JOIN restaurants r ON r.id = g % 50 + 1 JOIN cities c ON c.id = r.city_id
-					RETURNING 1)
-				UPDATE orders SET status = 'accepted', accepted_at = now() WHERE id >= $3 AND id < $4`,
+			tag, err := pg.Exec(ctx, "WITH placed AS ("+insertOrders+" RETURNING 1) "+
+				"UPDATE orders SET status = 'accepted', accepted_at = now() WHERE id >= $3 AND id < $4",
 				next, max(place, 0), accepted, acceptTo)
 			if err != nil {
 				return written, err

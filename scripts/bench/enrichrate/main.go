@@ -1,0 +1,140 @@
+// Command enrichrate measures, for make bench, how many orders a second the enricher's order
+// stage works through with its Kafka transactions on: it waits until the orders CDC topic has
+// stopped growing, runs the enricher (package enrich, in process, a fresh group) over it, and
+// times it from its first output until orders.enriched holds one record per order. It prints orders/s and the
+// CPU-seconds the process spent per thousand orders.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/flavortrend/flavortrend/enrich"
+	"github.com/flavortrend/flavortrend/internal/config"
+)
+
+func main() {
+	brokers := flag.String("kafka-brokers", "127.0.0.1:19092", "Kafka brokers")
+	prefix := flag.String("topic-prefix", "", "CDC topic prefix")
+	orders := flag.Int64("orders", 0, "orders in the topic (one enriched record each)")
+	chAddr := flag.String("ch-addr", "127.0.0.1:19000", "ClickHouse (model registry)")
+	chDB := flag.String("ch-database", "flavortrend", "ClickHouse database")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "enrichrate:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(strings.Split(*brokers, ","), *prefix, *orders, config.ClickHouse{Addr: *chAddr, Database: *chDB, User: "default"}); err != nil {
+		fmt.Fprintln(os.Stderr, "enrichrate:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+func run(brokers []string, prefix string, orders int64, ch config.ClickHouse) error {
+	ctx := context.Background()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	topic := prefix + ".public.orders"
+	// Debezium is done when the topic has not grown for 5 s.
+	var last int64 = -1
+	for stable := 0; stable < 5; time.Sleep(time.Second) {
+		n, err := endSum(ctx, adm, topic)
+		if err != nil {
+			return err
+		}
+		if n == last {
+			stable++
+		} else {
+			stable, last = 0, n
+		}
+	}
+	derived := fmt.Sprintf("rate%d.", time.Now().Unix())
+	cfg := enrich.Config{Kafka: config.Kafka{Brokers: brokers}, ClickHouse: ch, TopicPrefix: prefix, DerivedPrefix: derived,
+		Group: derived + "enrich", Instance: "bench", Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	start := time.Now()
+	cpu0 := cpuTime()
+	go func() { done <- enrich.Run(rctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))) }()
+	// The clock starts at the first output, after the group join and the dimensions' load.
+	var first int64
+	for {
+		n, err := endSum(ctx, adm, derived+"orders.enriched")
+		if err == nil && n > 0 && first == 0 {
+			first, start, cpu0 = n, time.Now(), cpuTime()
+		}
+		if err == nil && n >= orders {
+			break
+		}
+		select {
+		case err := <-done:
+			stop()
+			return fmt.Errorf("enricher stopped: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	stop()
+	<-done
+	fmt.Printf("enrich (order stage, transactions on): %.0f orders/s (%d orders, %d CDC records, %.1f s from the first output); %.3f CPU-s per thousand orders\n",
+		float64(orders-first)/elapsed.Seconds(), orders, last, elapsed.Seconds(), cpu.Seconds()/float64(orders-first)*1000)
+	topics, err := adm.ListTopics(ctx)
+	if err == nil {
+		var mine []string
+		for _, n := range topics.Names() {
+			if strings.HasPrefix(n, derived) {
+				mine = append(mine, n)
+			}
+		}
+		_, err = adm.DeleteTopics(ctx, mine...)
+	}
+	return err
+}
+
+// endSum is the sum of the end offsets of a topic's partitions (records, for a topic
+// without transactions; records plus markers otherwise, close enough to wait on).
+func endSum(ctx context.Context, adm *kadm.Client, topic string) (int64, error) {
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil {
+			n += o.Offset
+		}
+	})
+	return n, nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
