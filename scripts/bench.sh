@@ -33,3 +33,4 @@ awk -v a="$ours_rate" -v b="$peer_rate" 'BEGIN { printf "ratio: load mode writes
 bash scripts/bench/ingest.sh
 bash scripts/bench/dedup.sh
 bash scripts/bench/freshness.sh
+bash scripts/bench/enrich.sh

@@ -81,7 +81,9 @@ func run(brokers []string, prefix string, orders int64, ch config.ClickHouse) er
 	done := make(chan error, 1)
 	start := time.Now()
 	cpu0 := cpuTime()
-	go func() { done <- enrich.Run(rctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))) }()
+	go func() {
+		done <- enrich.Run(rctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	}()
 	// The clock starts at the first output, after the group join and the dimensions' load.
 	var first int64
 	for {
