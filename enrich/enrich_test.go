@@ -17,6 +17,7 @@ import (
 	"github.com/flavortrend/flavortrend/enrich/orders"
 	"github.com/flavortrend/flavortrend/generate"
 	"github.com/flavortrend/flavortrend/ingest"
+	"github.com/flavortrend/flavortrend/internal/config"
 	"github.com/flavortrend/flavortrend/internal/store"
 	"github.com/flavortrend/flavortrend/internal/telemetry"
 	"github.com/flavortrend/flavortrend/internal/testenv"
@@ -50,36 +51,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ecfg := enrich.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: name, DerivedPrefix: derived, Group: name + "-enrich", Instance: "a",
-		Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
-	if err := ecfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	rctx, stop := context.WithCancel(ctx)
-	enrichDone := make(chan error, 1)
-	go func() { enrichDone <- enrich.Run(rctx, ecfg, log) }()
-	icfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: name, DerivedPrefix: derived, Group: name + "-ingest",
-		BatchRows: 20000, FlushInterval: 200 * time.Millisecond, MaxRecord: 1 << 20, RetryMax: time.Second}
-	if err := icfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	in, err := ingest.New(ctx, icfg, log, telemetry.Providers{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ingestDone := make(chan error, 1)
-	go func() { ingestDone <- in.Run(rctx) }()
-	defer func() {
-		stop()
-		if err := <-enrichDone; err != nil {
-			t.Errorf("enrich: %v", err)
-		}
-		if err := <-ingestDone; err != nil {
-			t.Errorf("ingest: %v", err)
-		}
-		in.Close()
-	}()
+	runPipeline(t, kafka, chCfg, name)
 
 	var placed, delivered int
 	if err := pg.QueryRow(ctx, "SELECT count(*), count(delivered_at) FROM orders").Scan(&placed, &delivered); err != nil {
@@ -173,6 +145,42 @@ func TestEndToEnd(t *testing.T) {
 	if late == 0 || dyn == 0 {
 		t.Errorf("the simulation produced no late delivery (%d) or no dynamic violation (%d): the test checks nothing", late, dyn)
 	}
+}
+
+// runPipeline runs the enricher and the ingester in process on the topics of the connector
+// name, the derived topics prefixed "name.", until the test ends.
+func runPipeline(t *testing.T, kafka config.Kafka, chCfg config.ClickHouse, name string) {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ecfg := enrich.Config{Kafka: kafka, ClickHouse: chCfg, ModelPoll: time.Second, TopicPrefix: name, DerivedPrefix: name + ".",
+		Group: name + "-enrich", Instance: "a", Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
+	if err := ecfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	icfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: name, DerivedPrefix: name + ".", Group: name + "-ingest",
+		BatchRows: 50000, FlushInterval: 200 * time.Millisecond, MaxRecord: 1 << 20, RetryMax: time.Second}
+	if err := icfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ingest.New(ctx, icfg, log, telemetry.Providers{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	enrichDone, ingestDone := make(chan error, 1), make(chan error, 1)
+	go func() { enrichDone <- enrich.Run(rctx, ecfg, log) }()
+	go func() { ingestDone <- in.Run(rctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-enrichDone; err != nil {
+			t.Errorf("enrich: %v", err)
+		}
+		if err := <-ingestDone; err != nil {
+			t.Errorf("ingest: %v", err)
+		}
+		in.Close()
+	})
 }
 
 func queryPairs(t *testing.T, ch driver.Conn, q string) [][2]string {

@@ -2,17 +2,12 @@ package enrich_test
 
 import (
 	"context"
-	"log/slog"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/flavortrend/flavortrend/enrich"
 	"github.com/flavortrend/flavortrend/enrich/train"
 	"github.com/flavortrend/flavortrend/generate"
-	"github.com/flavortrend/flavortrend/ingest"
 	"github.com/flavortrend/flavortrend/internal/store"
-	"github.com/flavortrend/flavortrend/internal/telemetry"
 	"github.com/flavortrend/flavortrend/internal/testenv"
 )
 
@@ -47,36 +42,7 @@ func TestTrainPromotes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ecfg := enrich.Config{Kafka: kafka, ClickHouse: chCfg, ModelPoll: time.Second, TopicPrefix: name, DerivedPrefix: derived,
-		Group: name + "-enrich", Instance: "a", Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
-	if err := ecfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	rctx, stop := context.WithCancel(ctx)
-	enrichDone := make(chan error, 1)
-	go func() { enrichDone <- enrich.Run(rctx, ecfg, log) }()
-	icfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: name, DerivedPrefix: derived, Group: name + "-ingest",
-		BatchRows: 50000, FlushInterval: 500 * time.Millisecond, MaxRecord: 1 << 20, RetryMax: time.Second}
-	if err := icfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	in, err := ingest.New(ctx, icfg, log, telemetry.Providers{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ingestDone := make(chan error, 1)
-	go func() { ingestDone <- in.Run(rctx) }()
-	defer func() {
-		stop()
-		if err := <-enrichDone; err != nil {
-			t.Errorf("enrich: %v", err)
-		}
-		if err := <-ingestDone; err != nil {
-			t.Errorf("ingest: %v", err)
-		}
-		in.Close()
-	}()
+	runPipeline(t, kafka, chCfg, name)
 	db := chCfg.Database
 	waitRows := func(q string, want int) {
 		t.Helper()
@@ -125,7 +91,7 @@ func TestTrainPromotes(t *testing.T) {
 	}
 
 	// The enricher picks the model up: the next orders are predicted by it.
-	time.Sleep(3 * ecfg.ModelPoll)
+	time.Sleep(3 * time.Second) // the enricher looks for a new model every second
 	next := from.Add(week)
 	if _, err := generate.Run(ctx, pg, generate.Config{Seed: 6, Rate: 15, Speed: 0, Start: next, Duration: 30 * time.Minute}, nil); err != nil {
 		t.Fatal(err)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench, part 4: the two read patterns that show each mirrored row once (docs/clickhouse.md),
+# make bench, part 3: the two read patterns that show each mirrored row once (docs/clickhouse.md),
 # FINAL against argMax over one tuple. The table: the 500k orders that part 2 (ingest.sh) left
 # in flavortrend_bench, written again as four versions each (the last a delete for one in
 # five), in four parts that are not merged — the state a mirror is in between merges — and
