@@ -232,8 +232,14 @@ func (rn *Runner) fill(ctx context.Context, fetches kgo.Fetches) kgo.Fetches {
 	return fetches
 }
 
+// finishGrace bounds a transaction that has begun: it is finished and committed even when
+// Run's context ends meanwhile (DESIGN §3.5: stop fetching, finish the batch, commit).
+const finishGrace = 30 * time.Second
+
 // transact processes one poll in one transaction.
 func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishGrace)
+	defer cancel()
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	if err := rn.sess.Begin(); err != nil {
@@ -354,7 +360,18 @@ func (rn *Runner) onRevoked(_ context.Context, _ *kgo.Client, revoked map[string
 	rn.reset()
 }
 
-// restore reads changelog partitions from the start to their last stable offset.
+// restore reads changelog partitions, committed records only, from the start to their high
+// watermarks.
+//
+// Not to their last stable offsets: the previous owner of a partition ends its last
+// transaction before it lets the partition go, but the commit markers reach the changelog a
+// little later, and until then the last stable offset is before that transaction — whose
+// consumed offsets the group already has. Read to there, the state would miss the
+// transaction's changes while the input resumes after it: orders it placed would be placed
+// again, orders it closed would stay open. Reading with read_committed to the high
+// watermark waits for the markers; a transaction still open, of a killed process, is
+// aborted when Run fences it (the same instance restarted) or when it times out, before a
+// dead member's partitions move (the transaction timeout is shorter than the session's).
 func (rn *Runner) restore(ctx context.Context, t Store, parts map[int32]bool) error {
 	// Control records (transaction markers) come back too: they hold offsets, and the last
 	// offset before the end is usually a commit marker, not a state record.
@@ -364,7 +381,7 @@ func (rn *Runner) restore(ctx context.Context, t Store, parts map[int32]bool) er
 		return err
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListCommittedOffsets(ctx, t.Topic())
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, t.Topic())
 	if err != nil {
 		return fmt.Errorf("end offsets of %s: %w", t.Topic(), err)
 	}

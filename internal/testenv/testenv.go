@@ -71,8 +71,18 @@ func PostgresURL(t testing.TB) string {
 			return
 		}
 		defer a.Close()
-		if _, err := a.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
+		// FORCE cannot end a process of another role — an autovacuum worker on the freshly
+		// written database: it finishes within moments, so try again a few times.
+		for attempt := 1; ; attempt++ {
+			_, err := a.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			if err == nil {
+				return
+			}
+			if attempt == 20 {
+				t.Errorf("drop database %s: %v", name, err)
+				return
+			}
+			time.Sleep(500 * time.Millisecond)
 		}
 	})
 	u, err := url.Parse(pg.URL)
