@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -30,18 +31,7 @@ import (
 // and the dynamic violations are exactly the outcomes that break the rule.
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	_, _, kafka, _ := testenv.Settings()
-	dbURL := testenv.PostgresURL(t)
-	pg, err := store.Postgres(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
-	ch, chCfg := testenv.ClickHouse(t)
-	name := testenv.Name("ft_enr")
-	testenv.Capture(t, dbURL, name)
-	derived := name + "."
-	t.Cleanup(func() { deleteDerived(t, kafka.Brokers, derived) })
+	pg, ch, chCfg, kafka, name := captured(t, "ft_enr")
 
 	if err := generate.Seed(ctx, pg, 1); err != nil {
 		t.Fatal(err)
@@ -145,6 +135,25 @@ func TestEndToEnd(t *testing.T) {
 	if late == 0 || dyn == 0 {
 		t.Errorf("the simulation produced no late delivery (%d) or no dynamic violation (%d): the test checks nothing", late, dyn)
 	}
+}
+
+// captured is a fresh PostgreSQL database captured by a connector of its own (named after
+// prefix, also the prefix of the derived topics, deleted at the end) and a fresh ClickHouse
+// database.
+func captured(t *testing.T, prefix string) (*pgxpool.Pool, driver.Conn, config.ClickHouse, config.Kafka, string) {
+	t.Helper()
+	_, _, kafka, _ := testenv.Settings()
+	dbURL := testenv.PostgresURL(t)
+	pg, err := store.Postgres(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	ch, chCfg := testenv.ClickHouse(t)
+	name := testenv.Name(prefix)
+	testenv.Capture(t, dbURL, name)
+	t.Cleanup(func() { deleteDerived(t, kafka.Brokers, name+".") })
+	return pg, ch, chCfg, kafka, name
 }
 
 // runPipeline runs the enricher and the ingester in process on the topics of the connector

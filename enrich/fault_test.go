@@ -30,7 +30,6 @@ import (
 	"github.com/flavortrend/flavortrend/generate"
 	"github.com/flavortrend/flavortrend/ingest/debezium"
 	"github.com/flavortrend/flavortrend/internal/config"
-	"github.com/flavortrend/flavortrend/internal/connect"
 	"github.com/flavortrend/flavortrend/internal/store"
 	"github.com/flavortrend/flavortrend/internal/testenv"
 )
@@ -619,18 +618,8 @@ func newCDC(t *testing.T, prefix string) *cdc {
 	t.Cleanup(cl.Close)
 	name := testenv.Name(prefix)
 	c := &cdc{name: name, connectURL: connectURL, kafka: kafka, pg: pg, adm: kadm.NewClient(cl), orders: name + ".public.orders"}
-	conn := connect.Connector{Name: name, TopicPrefix: name, DatabaseURL: dbURL, Slot: name, Publication: name,
-		Heartbeat: 2 * time.Second, Partitions: 3}
-	cfg, err := conn.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := connect.NewClient(connectURL)
-	if err := client.Put(ctx, name, cfg); err != nil {
-		t.Fatal(err)
-	}
+	testenv.Capture(t, dbURL, name)
 	t.Cleanup(func() {
-		testenv.RemoveConnector(t, conn, connectURL, kafka.Brokers, dbURL)
 		deleteDerived(t, kafka.Brokers, name+".")
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -651,11 +640,6 @@ func newCDC(t *testing.T, prefix string) *cdc {
 			}
 		}
 	})
-	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	if _, err := client.WaitRunning(wctx, name); err != nil {
-		t.Fatal(err)
-	}
 	return c
 }
 

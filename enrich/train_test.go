@@ -7,8 +7,6 @@ import (
 
 	"github.com/flavortrend/flavortrend/enrich/train"
 	"github.com/flavortrend/flavortrend/generate"
-	"github.com/flavortrend/flavortrend/internal/store"
-	"github.com/flavortrend/flavortrend/internal/testenv"
 )
 
 // simulatedDays is how much simulated time the model is trained on (SPEC §5's test: 7 days).
@@ -20,18 +18,7 @@ const simulatedDays = 7
 // (the next orders are predicted by it); a second training compares itself with it.
 func TestTrainPromotes(t *testing.T) {
 	ctx := context.Background()
-	_, _, kafka, _ := testenv.Settings()
-	dbURL := testenv.PostgresURL(t)
-	pg, err := store.Postgres(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
-	ch, chCfg := testenv.ClickHouse(t)
-	name := testenv.Name("ft_trn")
-	testenv.Capture(t, dbURL, name)
-	derived := name + "."
-	t.Cleanup(func() { deleteDerived(t, kafka.Brokers, derived) })
+	pg, ch, chCfg, kafka, name := captured(t, "ft_trn")
 
 	if err := generate.Seed(ctx, pg, 1); err != nil {
 		t.Fatal(err)
