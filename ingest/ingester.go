@@ -38,6 +38,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/flavortrend/flavortrend/ingest/debezium"
 	"github.com/flavortrend/flavortrend/internal/store"
 	"github.com/flavortrend/flavortrend/internal/telemetry"
 )
@@ -156,6 +157,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, tel telemetry.Provid
 		return nil, err
 	}
 	return in, nil
+}
+
+// tableOf names the table a topic's records go to, for the metrics: the fact table of a
+// derived topic, the table of a CDC topic.
+func (in *Ingester) tableOf(topic string) string {
+	if t, ok := in.derived[topic]; ok {
+		return t
+	}
+	return debezium.TopicTable(topic)
 }
 
 // DerivedTopics are the enrichers' topics (SPEC §3) and the fact tables they land in

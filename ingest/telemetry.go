@@ -65,9 +65,9 @@ type outcomeKey struct{ table, outcome string }
 // table and outcome and poll instead of one per record.
 type outcomeCounts map[outcomeKey]int64
 
-// add counts one record of topic with its outcome.
-func (c outcomeCounts) add(topic, outcome string) {
-	c[outcomeKey{debezium.TopicTable(topic), outcome}]++
+// add counts one record of a table with its outcome.
+func (c outcomeCounts) add(table, outcome string) {
+	c[outcomeKey{table, outcome}]++
 }
 
 func newInstruments(m metric.Meter) (*instruments, error) {

@@ -163,7 +163,7 @@ func (w *worker) decode(r *kgo.Record) (debezium.Event, error) {
 // handled counts a record with its outcome and makes its offset the next to commit.
 func (w *worker) handled(r *kgo.Record, outcome string) {
 	w.stats.Records++
-	w.counts.add(r.Topic, outcome)
+	w.counts.add(w.in.tableOf(r.Topic), outcome)
 	p := partition{r.Topic, r.Partition}
 	if have := w.last[p]; have == nil || have.Offset < r.Offset {
 		w.last[p] = r
@@ -182,7 +182,7 @@ const (
 func (w *worker) deadLetter(ctx context.Context, r *kgo.Record, class, reason string) {
 	w.handled(r, outcomeDeadLetter)
 	w.stats.DeadLetters++
-	w.in.met.deadLetters.Add(ctx, 1, metric.WithAttributes(attribute.String("table", debezium.TopicTable(r.Topic)), attribute.String("reason", class)))
+	w.in.met.deadLetters.Add(ctx, 1, metric.WithAttributes(attribute.String("table", w.in.tableOf(r.Topic)), attribute.String("reason", class)))
 	w.deadTrace.from(r.Topic, r.Partition)
 	w.deadTrace.linkHeader(r)
 	headers := append([]kgo.RecordHeader(nil), r.Headers...)
