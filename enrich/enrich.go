@@ -1,7 +1,8 @@
 // Package enrich is the enricher process (`flavortrend enrich`): it creates the derived
 // topics of SPEC §3 and the stages' changelogs when they are missing, loads the replicated
-// dimensions, and runs the order stage (package orders) in Kafka transactions (package
-// stream). docs/enrich.md describes the stages, their state and their outputs.
+// dimensions, and runs the order stage (package orders) and the city stage (package city)
+// in Kafka transactions (package stream). docs/enrich.md describes the stages, their state
+// and their outputs.
 package enrich
 
 import (
@@ -17,7 +18,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/flavortrend/flavortrend/enrich/city"
 	"github.com/flavortrend/flavortrend/enrich/dims"
 	"github.com/flavortrend/flavortrend/enrich/eta"
 	"github.com/flavortrend/flavortrend/enrich/features"
@@ -97,23 +100,31 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Run runs the enricher until ctx ends.
+// Run runs the enricher until ctx ends: the order stage and the city stage, each in its
+// own consumer group and transactions, over the dimensions replicated beside them.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
-	topics := orders.NewTopics(cfg.DerivedPrefix)
+	topics, cityTopics := orders.NewTopics(cfg.DerivedPrefix), city.NewTopics(cfg.DerivedPrefix)
+	inputs := orders.NewInputs(cfg.TopicPrefix)
 	dead := cfg.DerivedPrefix + "enrich.dead-letter"
-	if err := createTopics(ctx, cfg, topics, dead); err != nil {
+	cityParts, err := createTopics(ctx, cfg, inputs, topics, cityTopics, dead)
+	if err != nil {
 		return err
 	}
-	ws, rs := &weather.Store{}, dims.NewRestaurants()
+	d := orders.Dims{Weather: &weather.Store{}, Restaurants: dims.NewRestaurants(), Couriers: dims.NewCouriers(), Live: dims.NewLive()}
+	cities := dims.NewCities()
 	rep, err := replica.New(cfg.Kafka.Brokers, log, map[string]replica.Apply{
-		cfg.TopicPrefix + ".public.restaurants":          rs.Apply,
-		cfg.TopicPrefix + ".public.weather_observations": dims.Weather(ws),
+		inputs.Restaurants: replica.Debezium(d.Restaurants.Apply),
+		cfg.TopicPrefix + ".public.weather_observations": replica.Debezium(dims.Weather(d.Weather)),
+		inputs.Couriers:                    replica.Debezium(d.Couriers.Apply),
+		cfg.TopicPrefix + ".public.cities": replica.Debezium(cities.Apply),
+		cityTopics.Restaurants:             d.Live.ApplyRestaurant,
+		cityTopics.Pressure:                d.Live.ApplyPressure,
 	})
 	if err != nil {
 		return err
 	}
-	rctx, stopReplica := context.WithCancel(ctx)
-	defer stopReplica()
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
 	repDone := make(chan error, 1)
 	go func() { repDone <- rep.Run(rctx) }()
 	if err := rep.WaitCaughtUp(ctx); err != nil {
@@ -123,15 +134,29 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	models := &orders.Models{}
 	go watchModels(rctx, cfg, log, models)
-	stage := orders.New(orders.Config{Topics: topics, Thresholds: cfg.thresholds, Lateness: cfg.Lateness}, ws, rs, models)
-	rn, err := stream.New(stream.Config{Brokers: cfg.Kafka.Brokers, Group: cfg.Group, Instance: cfg.Instance,
-		Topics: []string{cfg.TopicPrefix + ".public.orders"}, DeadLetter: dead}, log, stage, stage.Tables()...)
+	orderStage := orders.New(orders.Config{Topics: topics, Inputs: inputs, CityPartitions: cityParts,
+		Thresholds: cfg.thresholds, Lateness: cfg.Lateness}, d, models)
+	orderRunner, err := stream.New(stream.Config{Brokers: cfg.Kafka.Brokers, Group: cfg.Group, Instance: cfg.Instance,
+		Topics: orderStage.Consumed(), DeadLetter: dead, Partitioned: []string{topics.CityEvents}}, log, orderStage, orderStage.Tables()...)
 	if err != nil {
 		return err
 	}
-	defer rn.Close()
-	err = rn.Run(ctx)
-	stopReplica()
+	defer orderRunner.Close()
+	cityStage := city.New(city.Config{Topics: cityTopics, Lateness: cfg.Lateness}, cities.Name)
+	cityRunner, err := stream.New(stream.Config{Brokers: cfg.Kafka.Brokers, Group: cfg.Group + "-city", Instance: cfg.Instance,
+		Topics: []string{cityTopics.Events}, DeadLetter: dead}, log, cityStage, cityStage.Tables()...)
+	if err != nil {
+		return err
+	}
+	defer cityRunner.Close()
+
+	// Either stage ending ends both: a runner returns only on shutdown or an error it
+	// cannot recover from.
+	g, gctx := errgroup.WithContext(rctx)
+	g.Go(func() error { return orderRunner.Run(gctx) })
+	g.Go(func() error { return cityRunner.Run(gctx) })
+	err = g.Wait()
+	stop()
 	if rerr := <-repDone; err == nil {
 		err = rerr
 	}
@@ -182,42 +207,61 @@ const (
 	deadLetterRetention = 30 * 24 * time.Hour
 )
 
-// createTopics creates the derived topics (7 days), the changelogs (compacted) and the
-// dead-letter topic (30 days) that do not exist yet.
-func createTopics(ctx context.Context, cfg Config, t orders.Topics, dead string) error {
+// createTopics creates the topics the enricher reads and writes that do not exist yet:
+// the derived topics and the city events (7 days), the changelogs and the live features
+// (compacted), the dead-letter topic (30 days), and the CDC topics the order stage reads,
+// so that it can join its group before the first review or GPS fix is captured. It returns
+// the number of partitions of the city events.
+func createTopics(ctx context.Context, cfg Config, in orders.Inputs, t orders.Topics, ct city.Topics, dead string) (int, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.Kafka.Brokers...))
 	if err != nil {
-		return fmt.Errorf("kafka: %w", err)
+		return 0, fmt.Errorf("kafka: %w", err)
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
-	// The changelogs need a partition per partition of the orders topic; take its count when
-	// the topic exists.
-	parts := int32(cfg.Partitions)
-	if td, err := adm.ListTopics(ctx, cfg.TopicPrefix+".public.orders"); err == nil {
-		if d, ok := td[cfg.TopicPrefix+".public.orders"]; ok && d.Err == nil && len(d.Partitions) > 0 {
-			parts = int32(len(d.Partitions))
+	// A stage's changelogs need a partition per partition of its input: the orders topic's
+	// count when it exists, and the city events topic's.
+	partitions := func(topic string) int32 {
+		if td, err := adm.ListTopics(ctx, topic); err == nil {
+			if d, ok := td[topic]; ok && d.Err == nil && len(d.Partitions) > 0 {
+				return int32(len(d.Partitions))
+			}
 		}
+		return int32(cfg.Partitions)
 	}
-	ms := func(d time.Duration) *string { s := strconv.FormatInt(d.Milliseconds(), 10); return &s }
-	compact := "compact"
-	want := map[string]map[string]*string{
-		dead: {"retention.ms": ms(deadLetterRetention)},
+	orderParts, cityParts := partitions(in.Orders), partitions(ct.Events)
+	ms := func(d time.Duration) map[string]*string {
+		s := strconv.FormatInt(d.Milliseconds(), 10)
+		return map[string]*string{"retention.ms": &s}
 	}
-	for _, name := range []string{t.Enriched, t.Predictions, t.Violations, t.DynamicViolations, t.Outcomes} {
-		want[name] = map[string]*string{"retention.ms": ms(derivedRetention)}
+	compact := map[string]*string{"cleanup.policy": kadm.StringPtr("compact")}
+	type topic struct {
+		parts   int32
+		configs map[string]*string
+	}
+	want := map[string]topic{dead: {orderParts, ms(deadLetterRetention)}}
+	for _, name := range []string{t.Enriched, t.Predictions, t.Violations, t.DynamicViolations, t.Outcomes,
+		in.Orders, in.Reviews, in.Couriers, in.Positions, in.Restaurants} {
+		want[name] = topic{orderParts, ms(derivedRetention)}
 	}
 	for _, name := range []string{t.State, t.Clock} {
-		want[name] = map[string]*string{"cleanup.policy": &compact}
+		want[name] = topic{orderParts, compact}
 	}
-	for name, configs := range want {
-		res, err := adm.CreateTopic(ctx, parts, -1, configs, name)
+	history, features := ct.Outputs()
+	for _, name := range append(history, ct.Events) {
+		want[name] = topic{cityParts, ms(derivedRetention)}
+	}
+	for _, name := range append(features, ct.Changelogs()...) {
+		want[name] = topic{cityParts, compact}
+	}
+	for name, tp := range want {
+		res, err := adm.CreateTopic(ctx, tp.parts, -1, tp.configs, name)
 		if err == nil {
 			err = res.Err
 		}
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			return fmt.Errorf("create topic %s: %w", name, err)
+			return 0, fmt.Errorf("create topic %s: %w", name, err)
 		}
 	}
-	return nil
+	return int(cityParts), nil
 }

@@ -2,7 +2,9 @@ package enrich_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -71,6 +73,25 @@ func TestEndToEnd(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+	// The other facts arrive on their own topics, the city stage's a hop later: wait until
+	// none of them has grown for 5 seconds.
+	var last string
+	for stable := 0; stable < 5; {
+		var now []string
+		for _, table := range []string{"sla_violations", "sla_dynamic_violations", "city_pressure", "alerts", "recommendations",
+			"sentiment_windows", "features_couriers", "features_restaurants"} {
+			now = append(now, strconv.Itoa(count("SELECT count() FROM "+db+"."+table)))
+		}
+		if cur := strings.Join(now, " "); cur != last {
+			last, stable = cur, 0
+		} else {
+			stable++
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("facts still arriving after 3 minutes: %s", last)
+		}
+		time.Sleep(time.Second)
+	}
 
 	// PostgreSQL's truth, as rows of (order id, minutes to delivery or null, promised).
 	type truth struct {
@@ -135,6 +156,132 @@ func TestEndToEnd(t *testing.T) {
 	if late == 0 || dyn == 0 {
 		t.Errorf("the simulation produced no late delivery (%d) or no dynamic violation (%d): the test checks nothing", late, dyn)
 	}
+	checkCityStage(t, pg, ch, db)
+}
+
+// checkCityStage compares the city stage's facts in ClickHouse with PostgreSQL: each
+// courier's final features, the review counts of every sentiment window, the pressure
+// minutes of every city, and the alerts' episodes.
+func checkCityStage(t *testing.T, pg *pgxpool.Pool, ch driver.Conn, db string) {
+	ctx := context.Background()
+	// Couriers: active deliveries, deliveries of the (single) simulated day and their mean
+	// speed, as PostgreSQL has them.
+	pgCouriers := map[string]string{}
+	rows, err := pg.Query(ctx, `SELECT c.id::text,
+		count(*) FILTER (WHERE o.status IN ('accepted', 'picked_up')) || ' ' ||
+		count(o.delivered_at) || ' ' ||
+		coalesce(round((sum(o.distance_km) FILTER (WHERE o.delivered_at IS NOT NULL) /
+			(extract(epoch FROM sum(o.delivered_at - o.picked_up_at)) / 3600))::numeric, 6), 0)
+		FROM couriers c JOIN orders o ON o.courier_id = c.id GROUP BY c.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, v string
+		if err := rows.Scan(&id, &v); err != nil {
+			t.Fatal(err)
+		}
+		pgCouriers[id] = v
+	}
+	rows.Close()
+	q := `SELECT toString(courier_id), concat(toString(argMax(active_deliveries, (updated_at, _version))), ' ',
+		toString(argMax(deliveries_today, (updated_at, _version))), ' ',
+		toString(round(argMax(avg_speed_kmh_today, (updated_at, _version)), 6)))
+		FROM ` + db + `.features_couriers FINAL GROUP BY courier_id`
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var diffs []string
+		got := map[string]string{}
+		for _, r := range queryPairs(t, ch, q) {
+			got[r[0]] = r[1]
+		}
+		for id, want := range pgCouriers {
+			if g := got[id]; !sameNumbers(g, want) {
+				diffs = append(diffs, fmt.Sprintf("courier %s: %q (active, delivered, km/h), want %q", id, g, want))
+			}
+		}
+		if len(diffs) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("courier features differ from PostgreSQL:\n%s", strings.Join(diffs, "\n"))
+			break
+		}
+		time.Sleep(time.Second)
+	}
+
+	// Sentiment: every closed window counts exactly the reviews PostgreSQL has for it.
+	windows := queryPairs(t, ch, `SELECT concat(entity_kind, ' ', toString(entity_id), ' ', toString(toUnixTimestamp(window_start))),
+		concat(toString(reviews), ' ', toString(positive), ' ', toString(neutral), ' ', toString(negative), ' ', toString(round(avg_rating, 6)))
+		FROM `+db+`.sentiment_windows FINAL`)
+	if len(windows) < 10 {
+		t.Errorf("%d sentiment windows, want at least 10", len(windows))
+	}
+	for _, w := range windows {
+		f := strings.Fields(w[0])
+		col := map[string]string{"restaurant": "o.restaurant_id", "courier": "o.courier_id"}[f[0]]
+		var want string
+		err := pg.QueryRow(ctx, `SELECT count(*) || ' ' || count(*) FILTER (WHERE r.sentiment = 'positive') || ' ' ||
+			count(*) FILTER (WHERE r.sentiment = 'neutral') || ' ' || count(*) FILTER (WHERE r.sentiment = 'negative') || ' ' ||
+			round(avg(r.rating), 6)
+			FROM order_reviews r JOIN orders o ON o.id = r.order_id
+			WHERE `+col+` = $1 AND r.created_at >= to_timestamp($2) AND r.created_at < to_timestamp($2) + interval '5 minutes'`,
+			f[1], f[2]).Scan(&want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameNumbers(w[1], want) {
+			t.Errorf("sentiment window %s: %q (reviews, +, =, -, avg), want %q", w[0], w[1], want)
+		}
+	}
+
+	// Pressure: one row per minute of each city, without a gap, and the city's whole roster.
+	for _, r := range queryPairs(t, ch, `SELECT toString(city_id), concat(toString(count()), ' ',
+		toString(dateDiff('minute', min(minute), max(minute)) + 1), ' ', toString(argMax(roster_couriers, minute)))
+		FROM `+db+`.city_pressure FINAL GROUP BY city_id`) {
+		f := strings.Fields(r[1])
+		var roster string
+		if err := pg.QueryRow(ctx, "SELECT count(*)::text FROM couriers WHERE city_id = $1", r[0]).Scan(&roster); err != nil {
+			t.Fatal(err)
+		}
+		if f[0] != f[1] || f[2] != roster {
+			t.Errorf("city %s: %s pressure minutes over %s, roster %s; want one per minute and roster %s", r[0], f[0], f[1], f[2], roster)
+		}
+	}
+	var cities, orderCities uint64
+	if err := ch.QueryRow(ctx, "SELECT uniqExact(city_id) FROM "+db+".city_pressure").Scan(&cities); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.QueryRow(ctx, "SELECT count(DISTINCT city_id) FROM orders").Scan(&orderCities); err != nil {
+		t.Fatal(err)
+	}
+	if cities != orderCities {
+		t.Errorf("pressure for %d cities, want the %d cities with orders", cities, orderCities)
+	}
+
+	// Alerts: an episode is raised once and cleared at most once, after it was raised.
+	for _, r := range queryPairs(t, ch, `SELECT id, concat(toString(countIf(state = 'raised')), ' ', toString(countIf(state = 'cleared')))
+		FROM `+db+`.alerts FINAL GROUP BY id`) {
+		if r[1] != "1 0" && r[1] != "1 1" {
+			t.Errorf("alert %s: %s raised and cleared rows, want one raise and at most one clear", r[0], r[1])
+		}
+	}
+}
+
+// sameNumbers compares two space-separated lists of numbers.
+func sameNumbers(a, b string) bool {
+	fa, fb := strings.Fields(a), strings.Fields(b)
+	if len(fa) != len(fb) {
+		return false
+	}
+	for i := range fa {
+		x, err1 := strconv.ParseFloat(fa[i], 64)
+		y, err2 := strconv.ParseFloat(fb[i], 64)
+		if err1 != nil || err2 != nil || math.Abs(x-y) > 1e-4 {
+			return false
+		}
+	}
+	return true
 }
 
 // captured is a fresh PostgreSQL database captured by a connector of its own (named after

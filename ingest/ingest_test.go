@@ -66,7 +66,7 @@ func newPipeline(t *testing.T) *pipeline {
 }
 
 func (p *pipeline) config(group string) ingest.Config {
-	cfg := ingest.Config{Kafka: p.kafka, ClickHouse: p.chCfg, TopicPrefix: p.prefix, Group: group,
+	cfg := ingest.Config{Kafka: p.kafka, ClickHouse: p.chCfg, TopicPrefix: p.prefix, DerivedPrefix: p.prefix + ".", Group: group,
 		BatchRows: 20000, FlushInterval: 200 * time.Millisecond, MaxRecord: 1 << 20, RetryMax: time.Second}
 	if err := cfg.Validate(); err != nil {
 		panic(err)
@@ -315,7 +315,7 @@ func TestPoisonRecords(t *testing.T) {
 		}
 	}
 
-	cfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: prefix, Group: testenv.Name("g"),
+	cfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: prefix, DerivedPrefix: prefix + ".", Group: testenv.Name("g"),
 		BatchRows: 1000, FlushInterval: 100 * time.Millisecond, MaxRecord: 4096, RetryMax: time.Second}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

@@ -169,14 +169,20 @@ func (in *Ingester) tableOf(topic string) string {
 }
 
 // DerivedTopics are the enrichers' topics (SPEC §3) and the fact tables they land in
-// (sql/clickhouse/0002_facts.sql). Their values are flat JSON objects, one column per member;
-// a row's _version is the record's offset.
+// (sql/clickhouse/0002_facts.sql and 0005_city_facts.sql). Their values are flat JSON
+// objects, one column per member; a row's _version is the record's offset.
 var DerivedTopics = map[string]string{
 	"orders.enriched":        "orders_enriched",
 	"eta.predictions":        "eta_predictions",
 	"eta.outcomes":           "eta_outcomes",
 	"sla.violations":         "sla_violations",
 	"sla.dynamic_violations": "sla_dynamic_violations",
+	"city.pressure":          "city_pressure",
+	"alerts":                 "alerts",
+	"recommendations":        "recommendations",
+	"sentiment.windows":      "sentiment_windows",
+	"features.couriers":      "features_couriers",
+	"features.restaurants":   "features_restaurants",
 }
 
 // deadLetterRetention keeps dead letters 30 days (SPEC §3).

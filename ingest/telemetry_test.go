@@ -113,7 +113,7 @@ func TestTelemetry(t *testing.T) {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	var logs syncBuffer
 	log := slog.New(telemetry.LogHandler(slog.NewJSONHandler(&logs, nil)))
-	cfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: prefix, Group: testenv.Name("g"),
+	cfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: prefix, DerivedPrefix: prefix + ".", Group: testenv.Name("g"),
 		BatchRows: 1000, FlushInterval: 100 * time.Millisecond, MaxRecord: 1 << 20, RetryMax: time.Second}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -280,7 +280,7 @@ func TestTelemetryRetries(t *testing.T) {
 	spans := tracetest.NewInMemoryExporter()
 	reader := sdkmetric.NewManualReader()
 	var logs syncBuffer
-	cfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: prefix, Group: testenv.Name("g"),
+	cfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: prefix, DerivedPrefix: prefix + ".", Group: testenv.Name("g"),
 		BatchRows: 1000, FlushInterval: 100 * time.Millisecond, MaxRecord: 1 << 20, RetryMax: 200 * time.Millisecond}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

@@ -82,7 +82,7 @@ func TestUnchangedValues(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: prefix, Group: testenv.Name("g"),
+	cfg := ingest.Config{Kafka: kafka, ClickHouse: chCfg, TopicPrefix: prefix, DerivedPrefix: prefix + ".", Group: testenv.Name("g"),
 		BatchRows: 100000, FlushInterval: 200 * time.Millisecond, MaxRecord: 1 << 20, RetryMax: time.Second, Workers: 2}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 // Package dims feeds the small dimensions every enricher instance keeps whole (see package
-// replica) from their Debezium topics: restaurants, and weather observations into a
-// weather.Store. Safe for concurrent use: the replica writes, the processors read.
+// replica): from their Debezium topics restaurants, couriers, cities, and weather
+// observations into a weather.Store; from the city stage's topics the live restaurant
+// preparation times and city pressure (Live). Safe for concurrent use: the replica writes,
+// the processors read.
 package dims
 
 import (

@@ -26,6 +26,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/flavortrend/flavortrend/enrich/city"
 	"github.com/flavortrend/flavortrend/enrich/dims"
 	"github.com/flavortrend/flavortrend/enrich/eta"
 	"github.com/flavortrend/flavortrend/enrich/features"
@@ -35,10 +36,14 @@ import (
 	"github.com/flavortrend/flavortrend/ingest/debezium"
 )
 
-// Topics are the stage's output topics and its changelogs.
+// Topics are the stage's output topics, the city stage's input and the changelogs.
 type Topics struct {
 	Enriched, Predictions, Violations, DynamicViolations, Outcomes string
-	State, Clock                                                   string // changelogs
+
+	// CityEvents is the city stage's input (package city), written here keyed by city.
+	CityEvents string
+
+	State, Clock string // changelogs
 }
 
 // NewTopics names the topics of SPEC §3 with an optional prefix ("" in production; tests
@@ -47,9 +52,29 @@ func NewTopics(prefix string) Topics {
 	return Topics{
 		Enriched: prefix + "orders.enriched", Predictions: prefix + "eta.predictions",
 		Violations: prefix + "sla.violations", DynamicViolations: prefix + "sla.dynamic_violations",
-		Outcomes: prefix + "eta.outcomes",
-		State:    prefix + "enrich.orders-state", Clock: prefix + "enrich.orders-clock",
+		Outcomes:   prefix + "eta.outcomes",
+		CityEvents: city.NewTopics(prefix).Events,
+		State:      prefix + "enrich.orders-state", Clock: prefix + "enrich.orders-clock",
 	}
+}
+
+// Inputs are the CDC topics the stage reads.
+type Inputs struct {
+	Orders, Reviews, Couriers, Positions, Restaurants string
+}
+
+// NewInputs names the CDC topics of a connector's topic prefix.
+func NewInputs(cdcPrefix string) Inputs {
+	t := func(table string) string { return cdcPrefix + ".public." + table }
+	return Inputs{Orders: t("orders"), Reviews: t("order_reviews"), Couriers: t("couriers"),
+		Positions: t("courier_positions"), Restaurants: t("restaurants")}
+}
+
+// Consumed are the topics the stage's runner consumes: the orders topic, whose partitions
+// its state follows, and the CDC topics it only routes to the city stage.
+func (s *Stage) Consumed() []string {
+	in := s.inputs
+	return []string{in.Orders, in.Reviews, in.Couriers, in.Positions, in.Restaurants}
 }
 
 // Predictor predicts an order's delivery minutes from its features; ok is false when it
@@ -98,12 +123,14 @@ type state struct {
 
 // Stage is the order stage's processor.
 type Stage struct {
-	topics      Topics
-	thresholds  sla.Thresholds
-	lateness    time.Duration
-	weather     *weather.Store
-	restaurants *dims.Restaurants
-	models      *Models
+	topics     Topics
+	inputs     Inputs
+	thresholds sla.Thresholds
+	lateness   time.Duration
+	dims       Dims
+	models     *Models
+	cities     kgo.TopicPartitioner // of Topics.CityEvents
+	cityParts  int
 
 	orders *stream.Table[state]
 	clock  *stream.Table[int64] // per partition, key "clock": newest business time, µs since the epoch
@@ -116,14 +143,27 @@ type Stage struct {
 
 // Config configures a Stage.
 type Config struct {
-	Topics     Topics
-	Thresholds sla.Thresholds
-	Lateness   time.Duration // how late an event may arrive and still count (SPEC §4: 2 min)
+	Topics Topics
+	Inputs Inputs
+	// CityPartitions is the number of partitions of Topics.CityEvents: reviews, which name
+	// only their order, go to each of them (package city).
+	CityPartitions int
+	Thresholds     sla.Thresholds
+	Lateness       time.Duration // how late an event may arrive and still count (SPEC §4: 2 min)
+}
+
+// Dims are the replicated dimensions the stage reads.
+type Dims struct {
+	Weather     *weather.Store
+	Restaurants *dims.Restaurants
+	Couriers    *dims.Couriers // to route GPS fixes to their city
+	Live        *dims.Live     // the city stage's restaurant prep times and city pressure
 }
 
 // New makes the stage; Tables are its state for stream.New.
-func New(cfg Config, w *weather.Store, r *dims.Restaurants, m *Models) *Stage {
-	return &Stage{topics: cfg.Topics, thresholds: cfg.Thresholds, lateness: cfg.Lateness, weather: w, restaurants: r, models: m,
+func New(cfg Config, d Dims, m *Models) *Stage {
+	return &Stage{topics: cfg.Topics, inputs: cfg.Inputs, thresholds: cfg.Thresholds, lateness: cfg.Lateness, dims: d, models: m,
+		cities: kgo.StickyKeyPartitioner(nil).ForTopic(cfg.Topics.CityEvents), cityParts: max(cfg.CityPartitions, 1),
 		orders: stream.NewTable[state](cfg.Topics.State), clock: stream.NewTable[int64](cfg.Topics.Clock), timers: map[int32]*timers{}}
 }
 
@@ -134,19 +174,21 @@ const clockKey = "clock"
 
 // order is the part of an orders row the stage reads.
 type order struct {
-	id, customer, restaurant, city int64
-	status                         string
-	placed, accepted, picked       time.Time
-	delivered, cancelled           time.Time
-	items, promised                int64
-	dropLat, dropLon, total        float64
-	traceParent                    string
+	id, customer, restaurant, city, courier int64
+	status                                  string
+	placed, accepted, picked                time.Time
+	delivered, cancelled                    time.Time
+	items, promised                         int64
+	dropLat, dropLon, total, distance       float64
+	promo                                   bool
+	traceParent                             string
 }
 
 func parse(im debezium.Image) (order, error) {
 	r := row{im: im}
 	var o order
 	o.id, o.customer, o.restaurant, o.city = r.int("id"), r.int("customer_id"), r.int("restaurant_id"), r.int("city_id")
+	o.courier, _ = r.optInt("courier_id")
 	o.status = r.str("status")
 	var ok bool
 	if o.placed, ok = r.time("placed_at"); !ok && r.err == nil {
@@ -158,6 +200,7 @@ func parse(im debezium.Image) (order, error) {
 	o.cancelled, _ = r.time("cancelled_at")
 	o.items, o.promised = r.int("items_count"), r.int("promised_minutes")
 	o.dropLat, o.dropLon, o.total = r.float("drop_lat"), r.float("drop_lon"), r.float("total")
+	o.distance, o.promo = r.float("distance_km"), r.bool("is_promo")
 	if tp := r.raw("trace_parent"); tp != nil {
 		o.traceParent = r.str("trace_parent")
 	}
@@ -175,7 +218,8 @@ func (o order) newest() time.Time {
 	return t
 }
 
-// Process handles one change of orders.
+// Process handles one record: a change of orders, or a change that is only routed to the
+// city stage.
 func (s *Stage) Process(tx *stream.Tx, r *kgo.Record) error {
 	ev, err := s.dec.DecodeRecord(r)
 	if err != nil {
@@ -184,6 +228,16 @@ func (s *Stage) Process(tx *stream.Tx, r *kgo.Record) error {
 	if ev.Tombstone || ev.IsHeartbeat() {
 		return nil
 	}
+	switch r.Topic {
+	case s.inputs.Orders:
+		return s.order(tx, r, &ev)
+	default:
+		return s.route(tx, r, &ev)
+	}
+}
+
+// order handles one change of orders.
+func (s *Stage) order(tx *stream.Tx, r *kgo.Record, ev *debezium.Event) error {
 	if ev.Table != "orders" {
 		return fmt.Errorf("not a change of orders: table %s", ev.Table)
 	}
@@ -208,6 +262,10 @@ func (s *Stage) Process(tx *stream.Tx, r *kgo.Record) error {
 			heap.Push(h, timer{st.Tracker.Deadline(), o.id, key})
 		}
 	}
+	s.emitCity(tx, o.traceParent, city.Event{Kind: city.OrderChanged, CityID: int32(o.city), At: o.newest(), Order: &city.Order{
+		ID: o.id, RestaurantID: int32(o.restaurant), CourierID: int32(o.courier), Status: o.status,
+		PlacedAt: o.placed, AcceptedAt: o.accepted, PickedUpAt: o.picked, DeliveredAt: o.delivered, CancelledAt: o.cancelled,
+		DistanceKm: o.distance, IsPromo: o.promo}})
 	switch o.status {
 	case "delivered":
 		s.deliver(tx, o, &st)
@@ -266,11 +324,15 @@ type Outcome struct {
 
 // place starts tracking a new order: its features, its ETA and its SLA deadline.
 func (s *Stage) place(tx *stream.Tx, o order) state {
-	in := features.Input{PlacedAt: o.placed, DropLat: o.dropLat, DropLon: o.dropLon, ItemsCount: int(o.items)}
-	if rest, ok := s.restaurants.Get(int32(o.restaurant)); ok {
+	in := features.Input{PlacedAt: o.placed, DropLat: o.dropLat, DropLon: o.dropLon, ItemsCount: int(o.items),
+		CityPressure: s.dims.Live.Pressure(int32(o.city), o.placed)}
+	if rest, ok := s.dims.Restaurants.Get(int32(o.restaurant)); ok {
 		in.RestaurantLat, in.RestaurantLon, in.RestaurantAvgPrepMinutes = rest.Lat, rest.Lon, rest.AvgPrepMinutes
 	}
-	in.Weather, in.HasWeather = s.weather.At(int32(o.city), o.placed)
+	if prep, ok := s.dims.Live.Prep(int32(o.restaurant)); ok {
+		in.RestaurantAvgPrepMinutes = prep // the live value of SPEC §4.6; the profile until the first pickups
+	}
+	in.Weather, in.HasWeather = s.dims.Weather.At(int32(o.city), o.placed)
 	f := features.Compute(in)
 	minutes, version, ok := s.models.predict(f)
 	if !ok {
@@ -293,7 +355,7 @@ func (s *Stage) place(tx *stream.Tx, o order) state {
 // deliver decides the static and dynamic SLA of a delivered order and records its ETA error.
 func (s *Stage) deliver(tx *stream.Tx, o order, st *state) {
 	if v, ok := st.Tracker.Handle(sla.Event{Kind: sla.Delivered, At: o.delivered}); ok {
-		s.emit(tx, o.traceParent, s.topics.Violations, o.id, v)
+		s.violation(tx, o.traceParent, v)
 	}
 	actual := o.delivered.Sub(o.placed).Minutes()
 	ov, err := sla.Dynamic(st.Predicted, actual)
@@ -306,6 +368,13 @@ func (s *Stage) deliver(tx *stream.Tx, o order, st *state) {
 		s.emit(tx, o.traceParent, s.topics.DynamicViolations, o.id, sla.DynamicViolation{OrderID: o.id, CityID: int32(o.city),
 			ModelVersion: st.Model, PlacedAt: o.placed, DeliveredAt: o.delivered, Overrun: ov})
 	}
+}
+
+// violation emits a static violation, and tells the city stage of it (sla_spike alerts).
+func (s *Stage) violation(tx *stream.Tx, traceParent string, v sla.Violation) {
+	s.emit(tx, traceParent, s.topics.Violations, v.OrderID, v)
+	s.emitCity(tx, traceParent, city.Event{Kind: city.BreachHappened, CityID: v.CityID, At: v.ObservedAt,
+		Breach: &city.Breach{OrderID: v.OrderID, Kind: string(v.Kind)}})
 }
 
 // fire emits the at-risk violations that partition p's clock, less the lateness, has made
@@ -337,7 +406,7 @@ func (s *Stage) fire(tx *stream.Tx, p int32) {
 			continue // closed since, or fired already
 		}
 		if v, ok := st.Tracker.Handle(sla.Event{Kind: sla.DeadlinePassed, At: t.deadline}); ok {
-			s.emit(tx, st.TraceParent, s.topics.Violations, st.Tracker.OrderID, v)
+			s.violation(tx, st.TraceParent, v)
 		}
 		s.orders.Put(p, t.key, st)
 	}

@@ -74,8 +74,10 @@ func newFixture(t *testing.T) *fixture {
 	prefix := testenv.Name("ft_ord") + "."
 	f := &fixture{prefix: prefix, topics: orders.NewTopics(prefix), in: prefix + "public.orders",
 		dims: []string{prefix + "public.restaurants", prefix + "public.weather_observations"}, cl: cl, brok: kafka.Brokers}
+	in := orders.NewInputs(strings.TrimSuffix(prefix, "."))
 	all := []string{f.in, f.topics.Enriched, f.topics.Predictions, f.topics.Violations, f.topics.DynamicViolations,
-		f.topics.Outcomes, f.topics.State, f.topics.Clock, prefix + "dead"}
+		f.topics.Outcomes, f.topics.State, f.topics.Clock, f.topics.CityEvents, prefix + "dead",
+		in.Reviews, in.Couriers, in.Positions}
 	all = append(all, f.dims...)
 	adm := kadm.NewClient(cl)
 	compact := "compact"
@@ -112,8 +114,16 @@ func (f *fixture) produce(t *testing.T, topic string, recs ...*kgo.Record) {
 func (f *fixture) run(t *testing.T) (stop func()) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ws, rs := &weather.Store{}, dims.NewRestaurants()
-	rep, err := replica.New(f.brok, log, map[string]replica.Apply{f.dims[0]: rs.Apply, f.dims[1]: dims.Weather(ws)})
+	d := orders.Dims{Weather: &weather.Store{}, Restaurants: dims.NewRestaurants(), Couriers: dims.NewCouriers(), Live: dims.NewLive()}
+	// The city stage's live values: city 1's pressure for the minute 10:58 UTC (ended 10:59), and
+	// restaurant 7's preparation over its last hour of pickups.
+	err1 := d.Live.ApplyPressure(&kgo.Record{Value: []byte(`{"city_id":1,"minute":"2026-11-20T10:58:00Z","pressure":42.5}`)})
+	err2 := d.Live.ApplyRestaurant(&kgo.Record{Value: []byte(`{"restaurant_id":7,"avg_prep_minutes_last_hour":20.25,"pickups_last_hour":3}`)})
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	rep, err := replica.New(f.brok, log, map[string]replica.Apply{f.dims[0]: replica.Debezium(d.Restaurants.Apply),
+		f.dims[1]: replica.Debezium(dims.Weather(d.Weather))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +135,11 @@ func (f *fixture) run(t *testing.T) (stop func()) {
 	if err := rep.WaitCaughtUp(wctx); err != nil {
 		t.Fatal(err)
 	}
-	stage := orders.New(orders.Config{Topics: f.topics, Thresholds: sla.Thresholds{}, Lateness: 2 * time.Minute}, ws, rs, &orders.Models{})
-	rn, err := stream.New(stream.Config{Brokers: f.brok, Group: f.prefix + "g", Instance: "a", Topics: []string{f.in},
-		DeadLetter: f.prefix + "dead"}, log, stage, stage.Tables()...)
+	stage := orders.New(orders.Config{Topics: f.topics, Inputs: orders.NewInputs(strings.TrimSuffix(f.prefix, ".")),
+		CityPartitions: 1, Thresholds: sla.Thresholds{}, Lateness: 2 * time.Minute}, d, &orders.Models{})
+	rn, err := stream.New(stream.Config{Brokers: f.brok, Group: f.prefix + "g", Instance: "a", Topics: stage.Consumed(),
+		Partitioned: []string{f.topics.CityEvents},
+		DeadLetter:  f.prefix + "dead"}, log, stage, stage.Tables()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,8 +242,18 @@ func TestOrderStage(t *testing.T) {
 	violations := f.read(t, f.topics.Violations, 2)
 	dynamic := f.read(t, f.topics.DynamicViolations, 4)
 	enriched := f.read(t, f.topics.Enriched, 6)
+	cityEvents := f.read(t, f.topics.CityEvents, 14)
 	stop()
 
+	// The city stage hears of every change of an order, of each static violation and of the
+	// restaurant's row, in the same transactions, exactly once across the crash.
+	kinds := map[string]int{}
+	for _, ev := range cityEvents {
+		kinds[fmt.Sprint(ev["kind"])]++
+	}
+	if kinds["order"] != 11 || kinds["breach"] != 2 || kinds["restaurant"] != 1 || len(kinds) != 3 {
+		t.Errorf("city events by kind %v, want 11 order changes, 2 breaches, 1 restaurant", kinds)
+	}
 	if got, want := summary(violations, "kind"), "4:breach 5:at_risk"; got != want {
 		t.Errorf("static violations %q, want %q", got, want)
 	}
@@ -250,8 +272,13 @@ func TestOrderStage(t *testing.T) {
 	weatherOf := map[float64]float64{}
 	for _, e := range enriched {
 		weatherOf[e["order_id"].(float64)] = e["weather_observation_id"].(float64)
-		if e["order_id"] == 2.0 && (e["is_rain"] != true || e["restaurant_avg_prep_minutes"] != 12.5) {
-			t.Errorf("order 2 enriched %v: want rain and prep 12.5", e)
+		// Order 2 at noon: the live prep (not the profile's 12.5) and the pressure of 10:58 UTC.
+		// Order 1 at 10:52 UTC: no pressure minute had ended yet.
+		if e["order_id"] == 2.0 && (e["is_rain"] != true || e["restaurant_avg_prep_minutes"] != 20.25 || e["city_pressure"] != 42.5) {
+			t.Errorf("order 2 enriched %v: want rain, the live prep 20.25 and pressure 42.5", e)
+		}
+		if e["order_id"] == 1.0 && e["city_pressure"] != 0.0 {
+			t.Errorf("order 1 enriched %v: want pressure 0", e)
 		}
 	}
 	if len(enriched) != 6 || weatherOf[1] != 1 || weatherOf[2] != 2 || weatherOf[6] != 2 {

@@ -74,6 +74,18 @@ func (r *row) float(col string) float64 {
 	return f
 }
 
+func (r *row) bool(col string) bool {
+	switch v := string(r.raw(col)); v {
+	case "true":
+		return true
+	case "false":
+		return false
+	default:
+		r.fail(col, fmt.Errorf("not a boolean: %q", v))
+		return false
+	}
+}
+
 func (r *row) str(col string) string {
 	v := r.raw(col)
 	if v == nil {

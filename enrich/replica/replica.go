@@ -1,6 +1,7 @@
-// Package replica keeps small dimensions — weather, restaurants, couriers, cities — in every
-// enricher instance: it reads their Debezium topics whole, every partition from the start,
-// outside any consumer group, and hands each change event to an apply function. The
+// Package replica keeps small dimensions — weather, restaurants, couriers, and the city
+// stage's live restaurant features and pressure — in every enricher instance: it reads their
+// topics whole, every partition from the start, outside any consumer group, and hands each
+// record to an apply function (Debezium adapts one that takes change events). The
 // enrichers wait until a replica has caught up with the topics' ends at start, so that an
 // order is never enriched against a dimension that is still loading.
 package replica
@@ -19,9 +20,22 @@ import (
 	"github.com/flavortrend/flavortrend/ingest/debezium"
 )
 
-// Apply takes one change event of a dimension table. It runs on the replica's goroutine;
-// what it updates must be safe to read from other goroutines.
-type Apply func(ev *debezium.Event) error
+// Apply takes one record of a dimension topic. It runs on the replica's goroutine; what it
+// updates must be safe to read from other goroutines.
+type Apply func(r *kgo.Record) error
+
+// Debezium adapts a function of change events to an Apply for a Debezium topic: tombstones
+// and heartbeats are skipped.
+func Debezium(apply func(ev *debezium.Event) error) Apply {
+	var dec debezium.Decoder
+	return func(r *kgo.Record) error {
+		ev, err := dec.DecodeRecord(r)
+		if err != nil || ev.Tombstone || ev.IsHeartbeat() {
+			return err
+		}
+		return apply(&ev)
+	}
+}
 
 // Replica reads dimension topics into apply functions.
 type Replica struct {
@@ -41,8 +55,11 @@ func New(brokers []string, log *slog.Logger, apply map[string]Apply) (*Replica, 
 	for t := range apply {
 		topics = append(topics, t)
 	}
+	// Control records (the transaction markers of the enrichers' topics) come back too:
+	// a transactional topic's last offset is usually a marker, which the catch-up waits for.
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topics...),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords())
 	if err != nil {
 		return nil, fmt.Errorf("replica: %w", err)
 	}
@@ -56,7 +73,6 @@ func (r *Replica) Run(ctx context.Context) error {
 	if err := r.loadEnds(ctx); err != nil {
 		return err
 	}
-	var dec debezium.Decoder
 	for {
 		fs := r.cl.PollFetches(ctx)
 		if ctx.Err() != nil {
@@ -68,9 +84,9 @@ func (r *Replica) Run(ctx context.Context) error {
 			}
 		})
 		fs.EachRecord(func(rec *kgo.Record) {
-			ev, err := dec.DecodeRecord(rec)
-			if err == nil && !ev.Tombstone && !ev.IsHeartbeat() {
-				err = r.apply[rec.Topic](&ev)
+			var err error
+			if !rec.Attrs.IsControl() {
+				err = r.apply[rec.Topic](rec)
 			}
 			if err != nil {
 				r.log.Warn("replica skips a record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", err)

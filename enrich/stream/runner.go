@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,6 +57,9 @@ type Config struct {
 	Topics     []string // input topics; several must have the same partition count (co-partitioned)
 	DeadLetter string   // topic for poison records
 	MaxPoll    int      // records per transaction at most
+	// Partitioned are output topics whose records name their partition (Record.Partition),
+	// like the changelogs; the records of every other topic go by the hash of their key.
+	Partitioned []string
 }
 
 // Runner runs a Processor over its input topics.
@@ -120,7 +124,7 @@ func New(cfg Config, log *slog.Logger, proc Processor, tables ...Store) (*Runner
 		kgo.OnPartitionsAssigned(rn.onAssigned),
 		kgo.OnPartitionsRevoked(rn.onRevoked),
 		kgo.OnPartitionsLost(rn.onRevoked),
-		kgo.RecordPartitioner(partitioner(tables)),
+		kgo.RecordPartitioner(partitioner(tables, cfg.Partitioned)),
 		kgo.ProducerLinger(5*time.Millisecond),
 	)
 	if err != nil {
@@ -130,15 +134,19 @@ func New(cfg Config, log *slog.Logger, proc Processor, tables ...Store) (*Runner
 	return rn, nil
 }
 
-// partitioner writes changelog records to the partition they name and hashes the key of
-// every other record, as Kafka's default partitioner does.
-func partitioner(tables []Store) kgo.Partitioner {
-	changelog := map[string]bool{}
+// partitioner writes the records of changelogs and of the partitioned topics to the
+// partition they name and hashes the key of every other record, as Kafka's default
+// partitioner does.
+func partitioner(tables []Store, partitioned []string) kgo.Partitioner {
+	manual := map[string]bool{}
 	for _, t := range tables {
-		changelog[t.Topic()] = true
+		manual[t.Topic()] = true
+	}
+	for _, t := range partitioned {
+		manual[t] = true
 	}
 	return kgo.BasicConsistentPartitioner(func(topic string) func(*kgo.Record, int) int {
-		if changelog[topic] {
+		if manual[topic] {
 			return func(r *kgo.Record, _ int) int { return int(r.Partition) }
 		}
 		keyed := kgo.StickyKeyPartitioner(nil).ForTopic(topic)
@@ -247,7 +255,7 @@ func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
 	}
 	tx := &Tx{r: rn, ctx: ctx}
 	parts := map[int32]bool{}
-	fetches.EachRecord(func(r *kgo.Record) {
+	inTimeOrder(fetches, func(r *kgo.Record) {
 		parts[r.Partition] = true
 		if err := rn.proc.Process(tx, r); err != nil {
 			rn.deadLetter(tx, r, err)
@@ -294,6 +302,34 @@ func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
 		return fmt.Errorf("stream: end transaction: %w", endErr)
 	}
 	return nil
+}
+
+// inTimeOrder calls fn for every record of fetches, each partition's in offset order, the
+// partitions merged by record timestamp: the next record is always the earliest among the
+// partitions' next ones, as Kafka Streams picks them within a task. When a poll holds much
+// of several topics — a backlog after downtime — a change is then processed after the
+// changes committed before it in the source, whatever topic or partition they are in: an
+// order's delivery before its review, the orders of one partition not half an hour ahead of
+// another's in the city events.
+func inTimeOrder(fetches kgo.Fetches, fn func(*kgo.Record)) {
+	var heads [][]*kgo.Record
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) > 0 {
+			heads = append(heads, p.Records)
+		}
+	})
+	for len(heads) > 0 {
+		next := 0
+		for i := 1; i < len(heads); i++ {
+			if heads[i][0].Timestamp.Before(heads[next][0].Timestamp) {
+				next = i
+			}
+		}
+		fn(heads[next][0])
+		if heads[next] = heads[next][1:]; len(heads[next]) == 0 {
+			heads = slices.Delete(heads, next, next+1)
+		}
+	}
 }
 
 // reset tells the processor its tables changed under it.

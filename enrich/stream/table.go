@@ -45,6 +45,31 @@ func (t *Table[V]) Get(p int32, key string) (V, bool) {
 	return v, ok
 }
 
+// Edit returns key's value in partition p for changing in place, and false when the key
+// is absent. The first Edit of a key in a transaction stages a deep copy of the committed
+// value (through its JSON form), so that values holding maps, slices or pointers can be
+// changed without touching the committed state an abort must return to; later Gets and
+// Edits in the transaction see the changes.
+func (t *Table[V]) Edit(p int32, key string) (*V, bool) {
+	if v, ok := t.pending[p][key]; ok {
+		return v, v != nil
+	}
+	c, ok := t.committed[p][key]
+	if !ok {
+		return nil, false
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(fmt.Sprintf("stream: state %s %q does not marshal: %v", t.topic, key, err))
+	}
+	v := new(V)
+	if err := json.Unmarshal(b, v); err != nil {
+		panic(fmt.Sprintf("stream: state %s %q does not round-trip: %v", t.topic, key, err))
+	}
+	t.stage(p)[key] = v
+	return v, true
+}
+
 // Put sets key in partition p.
 func (t *Table[V]) Put(p int32, key string, v V) {
 	t.stage(p)[key] = &v

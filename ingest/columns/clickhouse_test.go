@@ -153,32 +153,11 @@ func TestClickHouseRoundTrip(t *testing.T) {
 		if want == nil {
 			continue
 		}
-		got := queryStrings(t, conn, "SELECT ifNull(toString("+names[i]+"), '\\\\N') FROM builders ORDER BY n")
+		got := testenv.Strings(t, conn, "SELECT ifNull(toString("+names[i]+"), '\\\\N') FROM builders ORDER BY n")
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: ClickHouse has %q, want %q", defs[i], got, want)
 		}
 	}
-}
-
-func queryStrings(t *testing.T, conn driver.Conn, query string, args ...any) []string {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), query, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // sameValue compares a sent value with the one read back: times to the second, decimals
@@ -313,7 +292,7 @@ func TestClickHouseMirrors(t *testing.T) {
 		{`SELECT concat(toString(vehicle_condition), ' ', toString(speed_factor)) FROM couriers WHERE _version = 4636336856`, "4 1.05"},
 		{`SELECT toString(speed_kmh) FROM courier_positions`, "27.5"},
 	} {
-		got := queryStrings(t, conn, tc.query)
+		got := testenv.Strings(t, conn, tc.query)
 		if len(got) != 1 || got[0] != tc.want {
 			t.Errorf("%s\n got %q, want %q", tc.query, got, tc.want)
 		}

@@ -205,7 +205,8 @@ func contains(list []string, s string) bool {
 }
 
 // TestClickHouseTablesDescribed: ClickHouse 18.16 has no table comments, so each
-// CREATE TABLE in sql/clickhouse is preceded by a comment line saying what the table holds.
+// CREATE TABLE (or VIEW, or MATERIALIZED VIEW) in sql/clickhouse is preceded by a comment
+// line saying what the table holds.
 func TestClickHouseTablesDescribed(t *testing.T) {
 	all, err := migrate.Load(schema.ClickHouse, "clickhouse")
 	if err != nil {
@@ -215,12 +216,13 @@ func TestClickHouseTablesDescribed(t *testing.T) {
 	for _, m := range all {
 		lines := strings.Split(m.SQL, "\n")
 		for i, l := range lines {
-			if !strings.HasPrefix(strings.TrimSpace(l), "CREATE TABLE") {
+			l = strings.TrimSpace(l)
+			if !strings.HasPrefix(l, "CREATE TABLE") && !strings.HasPrefix(l, "CREATE VIEW") && !strings.HasPrefix(l, "CREATE MATERIALIZED VIEW") {
 				continue
 			}
 			tables++
 			if i == 0 || !strings.HasPrefix(strings.TrimSpace(lines[i-1]), "-- ") {
-				t.Errorf("%s_%s: %q has no description comment above it", m.Version, m.Name, strings.TrimSpace(l))
+				t.Errorf("%s_%s: %q has no description comment above it", m.Version, m.Name, l)
 			}
 		}
 	}

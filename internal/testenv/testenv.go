@@ -149,3 +149,26 @@ func ClickHouse(t testing.TB) (driver.Conn, config.ClickHouse) {
 	}
 	return conn, ch
 }
+
+// Strings runs a ClickHouse query whose rows are one string each and returns them in
+// order; any error fails the test.
+func Strings(t testing.TB, conn driver.Conn, query string, args ...any) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
