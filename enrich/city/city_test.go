@@ -313,7 +313,7 @@ func TestCityStage(t *testing.T) {
 			// 101 open; couriers 1 (idle, free) and 2 (one order) available, 3 offline.
 			// demand 1/2: 70 × (1 − e^−0.2) = 12.689; order 100 took 40 min: + 30 × 10/30.
 			{at(11, 40, 0), 1, 2, 2, 40, 1, 22.7, "normal", "one slow delivery"},
-			// 101, 1, 2, 3 open, the same two couriers; 100 (11:40) is out of (11:46, 12:01].
+			// 101, 1, 2, 3 open, the same two couriers; 100 (11:40) is out of [11:46, 12:01).
 			// demand 2: 70 × (1 − e^−0.8) = 38.547.
 			{at(12, 0, 0), 4, 2, 2, 0, 0, 38.5, "normal", "lunch starts"},
 			// courier 1 offline, courier 2 carries 4: nobody available. demand 4/0.5 = 8:
@@ -433,13 +433,13 @@ func TestCityStage(t *testing.T) {
 		for _, r := range decode[city.RestaurantFeatures](t, out["features.restaurants"]) {
 			last[r.RestaurantID] = r
 		}
-		// 7: orders 4 (12:02) and 5 (12:04) leave the 15-minute window by 12:19; pickups of
-		// 1 and 2 (accepted 12:01, picked 12:04): 3 min. 8: the promo order 3 (12:00) leaves
-		// at 12:15; pickups 101 (9 min) and 3 (3 min): 6. Loads: no orders in the city, so
-		// 100 × 0.4 × prep / max(6, 20).
+		// Windows count by minute, [end − 15 min, end). 7: order 5 (12:04) is the last to
+		// leave its 15 minutes, at 12:20; pickups of 1 and 2 (accepted 12:01, picked 12:04):
+		// 3 min. 8: the promo order 3 (12:00) leaves at 12:16; pickups 101 (9 min) and 3
+		// (3 min): 6. Loads: no orders of their own, so 100 × 0.4 × prep / max(6, 20).
 		want := map[int32]city.RestaurantFeatures{
-			7: {RestaurantID: 7, CityID: sfax, UpdatedAt: at(12, 19, 0), AvgPrepMinutesLastHour: 3, PickupsLastHour: 2, LoadScore: 6},
-			8: {RestaurantID: 8, CityID: sfax, UpdatedAt: at(12, 15, 0), AvgPrepMinutesLastHour: 6, PickupsLastHour: 2, IsPaused: true, LoadScore: 12},
+			7: {RestaurantID: 7, CityID: sfax, UpdatedAt: at(12, 20, 0), AvgPrepMinutesLastHour: 3, PickupsLastHour: 2, LoadScore: 6},
+			8: {RestaurantID: 8, CityID: sfax, UpdatedAt: at(12, 16, 0), AvgPrepMinutesLastHour: 6, PickupsLastHour: 2, IsPaused: true, LoadScore: 12},
 		}
 		for id, w := range want {
 			g := last[id]
@@ -449,7 +449,7 @@ func TestCityStage(t *testing.T) {
 			}
 		}
 		// At 12:06, the first minute's end after the pickups of 1, 2 and 3 were learnt, the
-		// window (11:51, 12:06] holds 1, 2, 4 and 5 for 7, and the promo order 3 for 8.
+		// window [11:51, 12:06) holds 1, 2, 4 and 5 for 7, and the promo order 3 for 8.
 		// Prep: 7 has 100 (8 min, picked 11:10) and 1, 2 (3 min): 14/3; 8 has 101 (9)
 		// and 3 (3): 6. Loads: 7: 100 × (0.6 × 4/4 + 0.4 × (14/3)/20) = 69.333;
 		// 8: 100 × (0.6 × 1/4 + 0.4 × 6/20) = 27.

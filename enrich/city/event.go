@@ -1,12 +1,12 @@
 package city
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
+	json "github.com/goccy/go-json"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flavortrend/flavortrend/enrich/sentiment"

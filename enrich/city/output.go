@@ -81,10 +81,12 @@ type RestaurantFeatures struct {
 	RestaurantID int32     `json:"restaurant_id"`
 	CityID       int32     `json:"city_id"`
 	UpdatedAt    time.Time `json:"updated_at"` // end of the minute
-	// OrdersLast15m counts the orders placed in (updated_at − 15 min, updated_at].
+	// OrdersLast15m counts the orders placed in the 15 minutes before updated_at, by minute:
+	// placed_at in [updated_at − 15 min, updated_at).
 	OrdersLast15m int `json:"orders_last_15m"`
-	// AvgPrepMinutesLastHour is the mean of picked_up_at − accepted_at over the pickups in
-	// (updated_at − 1 h, updated_at], 0 when PickupsLastHour is 0.
+	// AvgPrepMinutesLastHour is the mean of picked_up_at − accepted_at over the pickups of
+	// the hour before updated_at (picked_up_at in [updated_at − 1 h, updated_at)), 0 when
+	// PickupsLastHour is 0.
 	AvgPrepMinutesLastHour float64 `json:"avg_prep_minutes_last_hour"`
 	PickupsLastHour        int     `json:"pickups_last_hour"`
 	// IsPromoActive: the restaurant's latest order in the last 15 minutes was placed
@@ -109,7 +111,8 @@ type CityPressure struct {
 	Minute time.Time `json:"minute"` // start of the minute; the values are as of its end
 	pressure.Pressure
 	// AvgDeliveryMinutes15 is the mean delivered_at − placed_at of the
-	// DeliveriesLast15m orders delivered in the 15 minutes up to the minute's end.
+	// DeliveriesLast15m orders delivered in the 15 minutes before the minute's end
+	// (delivered_at in [end − 15 min, end)).
 	AvgDeliveryMinutes15 float64 `json:"avg_delivery_minutes_15m"`
 	DeliveriesLast15m    int     `json:"deliveries_last_15m"`
 	OrdersPlaced         int     `json:"orders_placed"` // orders placed in the minute

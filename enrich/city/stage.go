@@ -1,13 +1,13 @@
 package city
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
+	json "github.com/goccy/go-json"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flavortrend/flavortrend/enrich/alerts"
@@ -147,7 +147,7 @@ func (s *Stage) restaurant(p, city, id int32) *restaurantState {
 	if r, ok := s.restaurants.Edit(p, k); ok {
 		return r
 	}
-	s.restaurants.Put(p, k, restaurantState{CityID: city})
+	s.restaurants.Put(p, k, restaurantState{CityID: city, Placed: minutes{}, Pickups: minutes{}})
 	r, _ := s.restaurants.Edit(p, k)
 	return r
 }
@@ -179,7 +179,7 @@ func (s *Stage) order(tx *stream.Tx, p int32, c *cityState, o *Order) {
 	}
 	if !st.PickedUp && !o.PickedUpAt.IsZero() && !o.AcceptedAt.IsZero() {
 		st.PickedUp = true
-		s.restaurant(p, c.CityID, o.RestaurantID).pickedUp(pickup{At: o.PickedUpAt, PrepMinutes: o.PickedUpAt.Sub(o.AcceptedAt).Minutes()})
+		s.restaurant(p, c.CityID, o.RestaurantID).pickedUp(o)
 	}
 	if o.CourierID != 0 {
 		cs := s.courier(p, c.CityID, o.CourierID)
@@ -203,7 +203,7 @@ func (s *Stage) order(tx *stream.Tx, p int32, c *cityState, o *Order) {
 	}
 	st.DeliveredAt = o.DeliveredAt
 	s.orders.Put(p, k, st)
-	c.addDelivery(delivery{At: o.DeliveredAt, Minutes: o.DeliveredAt.Sub(o.PlacedAt).Minutes()})
+	c.Deliveries.add(o.DeliveredAt, o.DeliveredAt.Sub(o.PlacedAt).Minutes())
 	s.countWaiting(p, o.ID)
 }
 
@@ -371,7 +371,7 @@ func (s *Stage) restaurantFeatures(tx *stream.Tx, p, city int32, end time.Time) 
 		orders15, prep, pickups := r.window(end)
 		feats[i] = RestaurantFeatures{RestaurantID: id, CityID: city, UpdatedAt: end, OrdersLast15m: orders15,
 			AvgPrepMinutesLastHour: prep, PickupsLastHour: pickups,
-			IsPromoActive: r.LastPromo && r.LastOrderAt.After(end.Add(-OrdersWindow)),
+			IsPromoActive: r.LastPromo && !r.LastOrderAt.Before(end.Add(-OrdersWindow)),
 			IsPaused:      r.PausedUntil.After(end)}
 		maxOrders, maxPrep = max(maxOrders, float64(orders15)), max(maxPrep, prep)
 	}

@@ -18,8 +18,9 @@ type cityState struct {
 	Published time.Time `json:"published"`
 	// Open counts the city's placed, accepted and picked-up orders.
 	Open int `json:"open_orders"`
-	// Deliveries are the recent deliveries, by delivered_at, for the 15-minute average.
-	Deliveries []delivery `json:"deliveries"`
+	// Deliveries sums the recent deliveries' minutes (delivered_at − placed_at) per minute
+	// of delivered_at, for the 15-minute average.
+	Deliveries minutes `json:"deliveries"`
 	// Placed counts the orders placed per minute (Unix seconds of its start), for the
 	// minutes a late placement can still change.
 	Placed map[int64]int `json:"placed"`
@@ -29,51 +30,68 @@ type cityState struct {
 	Recommendation *recommend.Recommendation `json:"recommendation,omitempty"` // the last one made
 }
 
-type delivery struct {
-	At      time.Time `json:"at"`
-	Minutes float64   `json:"minutes"` // delivered_at − placed_at
+// minutes sums values per minute (Unix seconds of its start): a window's state is then
+// as large as the window in minutes, however many events it holds.
+type minutes map[int64]sum
+
+type sum struct {
+	Total float64 `json:"t"`
+	N     int     `json:"n"`
+}
+
+// add counts v at time at.
+func (m minutes) add(at time.Time, v float64) {
+	k := at.UTC().Truncate(time.Minute).Unix()
+	b := m[k]
+	b.Total, b.N = b.Total+v, b.N+1
+	m[k] = b
+}
+
+// in sums the minutes in [from, to).
+func (m minutes) in(from, to time.Time) sum {
+	var out sum
+	for k, b := range m {
+		if k >= from.Unix() && k < to.Unix() {
+			out.Total, out.N = out.Total+b.Total, out.N+b.N
+		}
+	}
+	return out
+}
+
+// prune drops the minutes before from.
+func (m minutes) prune(from time.Time) {
+	for k := range m {
+		if k < from.Unix() {
+			delete(m, k)
+		}
+	}
 }
 
 func newCity(id int32, first time.Time, lateness time.Duration) *cityState {
 	return &cityState{
-		CityID:    id,
-		Published: first.UTC().Truncate(time.Minute).Add(-time.Minute),
-		Placed:    map[int64]int{},
-		Alerts:    alerts.New(id, "", lateness),
-		Sentiment: sentiment.New(lateness),
+		CityID:     id,
+		Published:  first.UTC().Truncate(time.Minute).Add(-time.Minute),
+		Placed:     map[int64]int{},
+		Deliveries: minutes{},
+		Alerts:     alerts.New(id, "", lateness),
+		Sentiment:  sentiment.New(lateness),
 	}
 }
 
-// addDelivery keeps the deliveries sorted by time.
-func (c *cityState) addDelivery(d delivery) {
-	i, _ := slices.BinarySearchFunc(c.Deliveries, d.At, func(x delivery, t time.Time) int { return x.At.Compare(t) })
-	c.Deliveries = slices.Insert(c.Deliveries, i, d)
-}
-
-// recentDeliveries is the mean minutes of the deliveries in (end − 15 min, end] and their
-// number.
+// recentDeliveries is the mean minutes of the deliveries in the 15 minutes before end
+// (delivered_at in [end − 15 min, end), end a minute's end) and their number.
 func (c *cityState) recentDeliveries(end time.Time) (avg float64, n int) {
-	var sum float64
-	for _, d := range c.Deliveries {
-		if d.At.After(end.Add(-DelayWindow)) && !d.At.After(end) {
-			sum += d.Minutes
-			n++
-		}
-	}
-	if n == 0 {
+	s := c.Deliveries.in(end.Add(-DelayWindow), end)
+	if s.N == 0 {
 		return 0, 0
 	}
-	return sum / float64(n), n
+	return s.Total / float64(s.N), s.N
 }
 
 // prune drops what no minute after published can read.
 func (c *cityState) prune(lateness time.Duration) {
 	horizon := c.Published.Add(time.Minute) // end of the last published minute
-	keep := slices.IndexFunc(c.Deliveries, func(d delivery) bool { return d.At.After(horizon.Add(-DelayWindow)) })
-	if keep < 0 {
-		keep = len(c.Deliveries)
-	}
-	c.Deliveries = slices.Delete(c.Deliveries, 0, keep)
+	c.Deliveries.prune(horizon.Add(time.Minute - DelayWindow))
 	oldest := horizon.Add(-lateness - time.Minute).Unix()
 	for m := range c.Placed {
 		if m < oldest {
@@ -163,55 +181,41 @@ func (c *courierState) features(id int32, at time.Time) CourierFeatures {
 
 // restaurantState is what the stage keeps per restaurant.
 type restaurantState struct {
-	CityID      int32       `json:"city_id"`
-	PausedUntil time.Time   `json:"paused_until,omitzero"`
-	Placed      []time.Time `json:"placed"`  // placements of the last 15 minutes, sorted
-	Pickups     []pickup    `json:"pickups"` // pickups of the last hour, sorted
-	LastOrderAt time.Time   `json:"last_order_at,omitzero"`
-	LastPromo   bool        `json:"last_promo"` // the latest order was a promo order
+	CityID      int32     `json:"city_id"`
+	PausedUntil time.Time `json:"paused_until,omitzero"`
+	Placed      minutes   `json:"placed"`  // placements per minute of the last 15 minutes (Total unused)
+	Pickups     minutes   `json:"pickups"` // preparation minutes per minute of pickup, of the last hour
+	LastOrderAt time.Time `json:"last_order_at,omitzero"`
+	LastPromo   bool      `json:"last_promo"` // the latest order was a promo order
 	// Last is what was last published.
 	Last *RestaurantFeatures `json:"last,omitempty"`
 }
 
-type pickup struct {
-	At          time.Time `json:"at"`
-	PrepMinutes float64   `json:"prep_minutes"` // picked_up_at − accepted_at
-}
-
 func (r *restaurantState) placed(o *Order) {
-	i, _ := slices.BinarySearchFunc(r.Placed, o.PlacedAt, time.Time.Compare)
-	r.Placed = slices.Insert(r.Placed, i, o.PlacedAt)
+	r.Placed.add(o.PlacedAt, 0)
 	if !o.PlacedAt.Before(r.LastOrderAt) {
 		r.LastOrderAt, r.LastPromo = o.PlacedAt, o.IsPromo
 	}
 }
 
-func (r *restaurantState) pickedUp(p pickup) {
-	i, _ := slices.BinarySearchFunc(r.Pickups, p.At, func(x pickup, t time.Time) int { return x.At.Compare(t) })
-	r.Pickups = slices.Insert(r.Pickups, i, p)
+// pickedUp counts a pickup at picked_up_at with its preparation (picked_up_at −
+// accepted_at).
+func (r *restaurantState) pickedUp(o *Order) {
+	r.Pickups.add(o.PickedUpAt, o.PickedUpAt.Sub(o.AcceptedAt).Minutes())
 }
 
-// window counts the placements in (end − 15 min, end] and averages the pickups in
-// (end − 1 h, end], dropping what is older than both need.
+// window counts the placements of the 15 minutes before end ([end − 15 min, end), end a
+// minute's end) and averages the pickups of the hour before it, dropping what is older than
+// both need.
 func (r *restaurantState) window(end time.Time) (orders15 int, prep float64, pickups int) {
-	r.Placed = slices.DeleteFunc(r.Placed, func(t time.Time) bool { return !t.After(end.Add(-OrdersWindow)) })
-	r.Pickups = slices.DeleteFunc(r.Pickups, func(p pickup) bool { return !p.At.After(end.Add(-PrepWindow)) })
-	for _, t := range r.Placed {
-		if !t.After(end) {
-			orders15++
-		}
+	r.Placed.prune(end.Add(-OrdersWindow))
+	r.Pickups.prune(end.Add(-PrepWindow))
+	orders15 = r.Placed.in(end.Add(-OrdersWindow), end).N
+	s := r.Pickups.in(end.Add(-PrepWindow), end)
+	if s.N > 0 {
+		prep = s.Total / float64(s.N)
 	}
-	var sum float64
-	for _, p := range r.Pickups {
-		if !p.At.After(end) {
-			sum += p.PrepMinutes
-			pickups++
-		}
-	}
-	if pickups > 0 {
-		prep = sum / float64(pickups)
-	}
-	return orders15, prep, pickups
+	return orders15, prep, s.N
 }
 
 // orderState is what the stage keeps per order of its cities: while it is open, and for

@@ -18,12 +18,12 @@ package orders
 
 import (
 	"container/heap"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync/atomic"
 	"time"
 
+	json "github.com/goccy/go-json"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flavortrend/flavortrend/enrich/city"

@@ -40,7 +40,7 @@ type Pressure struct {
 // openOrders counts the city's placed, accepted and picked-up orders; availableCouriers
 // its couriers that are not offline and carry fewer than 3 active deliveries
 // (CourierAvailable). avgDeliveryMinutesLast15 is the mean of delivered_at − placed_at
-// over the orders delivered in the 15 minutes up to the minute's end.
+// over the orders delivered in the 15 minutes before the minute's end.
 //
 // When the city had no delivery in those 15 minutes (haveDeliveries false) there is no
 // average to compare with 30 minutes, and delay_excess is 0: the score then measures

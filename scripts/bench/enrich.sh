@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench, part 5: the enricher. (1) Throughput of the order stage with its transactions on:
+# make bench, part 5: the enricher. (1) Throughput of its two stages with their transactions on:
 # 100k orders written by the simulator's load mode and captured by Debezium, then worked
 # through by a fresh enricher (scripts/bench/enrichrate). (2) Latency from an order's commit in
 # PostgreSQL to its prediction row in ClickHouse, through Debezium, flavortrend enrich and
@@ -14,7 +14,7 @@ db=flavortrend_enr
 run_prefix=enr
 source scripts/bench/scratch.sh
 
-echo "== enrich: order stage throughput and commit → prediction latency ($(nproc) cores)"
+echo "== enrich: throughput and commit → prediction latency ($(nproc) cores)"
 scratch_setup
 
 bin/flavortrend generate -load -workers 2 -orders "$orders" -pg-url "$url" >/dev/null
