@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 
@@ -23,6 +24,13 @@ import (
 //     They come back when the flag ends.
 //   - surge: off-shift reserve couriers come online, up to (params.factor − 1) × the
 //     working couriers (default factor 1.5), as many as the reserve holds.
+//   - nudge: the courier params.courier_id (of the flag's city, when it names one) is
+//     online while the flag is active, whether off shift or taken out by an outage, and
+//     idle until it gets an order. When the flag ends the courier is online or offline as
+//     the shift, surge and outage say: a reserve courier goes back offline unless a surge
+//     keeps it, a courier an outage took out goes back out. An outage that starts during a
+//     nudge takes the nudged courier last; a surge counts its reserve as usual. A nudge
+//     without a readable courier_id, or naming an unknown courier, does nothing.
 //
 // A flag with a null city_id applies to every city. When flags of one kind overlap, the
 // largest factor or share wins.
@@ -37,14 +45,16 @@ const activeFlagsSQL = `SELECT kind, city_id, params FROM simulation_flags
 WHERE cancelled_at IS NULL AND starts_at <= now() AND ends_at > now() ORDER BY id`
 
 type flagParams struct {
-	Factor *float64 `json:"factor"`
-	Share  *float64 `json:"share"`
+	Factor    *float64 `json:"factor"`
+	Share     *float64 `json:"share"`
+	CourierID *int     `json:"courier_id"`
 }
 
 // cityFlags is what the active flags ask of one city.
 type cityFlags struct {
 	rain                 bool
 	promo, outage, surge float64
+	nudged               map[int]bool // courier ids; nil when none
 }
 
 // pollFlags reads the active flags and paused restaurants and applies them.
@@ -64,8 +74,23 @@ func (s *sim) pollFlags(ctx context.Context) error {
 		var p flagParams
 		if len(raw) > 0 {
 			if err := json.Unmarshal(raw, &p); err != nil {
-				return nil // unreadable params: the defaults apply
+				p = flagParams{} // unreadable params: the defaults apply
 			}
+		}
+		if kind == "nudge" {
+			if p.CourierID == nil {
+				return nil
+			}
+			x := s.w.courierByID[*p.CourierID]
+			if x == nil || (cityID != nil && int(*cityID) != x.city.id) {
+				return nil
+			}
+			f := want[x.city.id]
+			if f.nudged == nil {
+				f.nudged = map[int]bool{}
+			}
+			f.nudged[x.id] = true
+			return nil
 		}
 		for _, c := range s.w.cities {
 			if cityID != nil && int(*cityID) != c.id {
@@ -124,13 +149,13 @@ func (s *sim) applyFlags(c *city, f cityFlags) {
 	}
 	c.rain = f.rain
 	c.promo = f.promo
-	if f.outage != c.outageShare || f.surge != c.surge {
-		c.outageShare, c.surge = f.outage, f.surge
+	if f.outage != c.outageShare || f.surge != c.surge || !maps.Equal(f.nudged, c.nudged) {
+		c.outageShare, c.surge, c.nudged = f.outage, f.surge, f.nudged
 		s.reconcileShift(c)
 	}
 }
 
-// reconcileShift sets who works in the city from its surge and outage flags. The
+// reconcileShift sets who works in the city from its surge, outage and nudge flags. The
 // couriers taken out by an outage stay the same ones while the flag lasts; when fewer are
 // needed the last ones taken out come back first.
 func (s *sim) reconcileShift(c *city) {
@@ -138,6 +163,7 @@ func (s *sim) reconcileShift(c *city) {
 	var base, reserve []*courier
 	for _, x := range c.couriers {
 		before[x] = x.online()
+		x.nudged = c.nudged[x.id]
 		if x.reserve {
 			reserve = append(reserve, x)
 		} else {
@@ -179,7 +205,14 @@ func (s *sim) reconcileShift(c *city) {
 				candidates = append(candidates, x)
 			}
 		}
-		sort.SliceStable(candidates, func(i, j int) bool { return len(candidates[i].active) < len(candidates[j].active) })
+		// Idle ones first; nudged ones last, since their flag keeps them online anyway.
+		sort.SliceStable(candidates, func(i, j int) bool {
+			a, b := candidates[i], candidates[j]
+			if a.nudged != b.nudged {
+				return b.nudged
+			}
+			return len(a.active) < len(b.active)
+		})
 		for _, x := range candidates[:min(need, len(candidates))] {
 			x.out = true
 			c.outOrder = append(c.outOrder, x)

@@ -3,6 +3,8 @@ package generate
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -126,6 +128,26 @@ func TestFlags(t *testing.T) {
 		}
 	})
 
+	t.Run("nudge and its expiry", func(t *testing.T) {
+		// An off-shift courier of a city no other subtest flags.
+		var id, city int
+		if err := pool.QueryRow(ctx, `SELECT id, city_id FROM couriers WHERE status = 'offline' AND city_id NOT IN (1, 2, 3, 15)
+			ORDER BY id LIMIT 1`).Scan(&id, &city); err != nil {
+			t.Fatalf("no off-shift courier: %v", err)
+		}
+		status := func() string {
+			var st string
+			if err := pool.QueryRow(ctx, `SELECT status FROM couriers WHERE id = $1`, id).Scan(&st); err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		addFlag(t, pool, "nudge", city, fmt.Sprintf(`{"courier_id": %d}`, id), 6*time.Second)
+		expires := time.Now().Add(6 * time.Second)
+		waitFor(t, time.Now().Add(flagContract), "nudged courier online", func() bool { return status() != "offline" })
+		waitFor(t, expires.Add(flagContract), "nudged courier offline after expiry", func() bool { return status() == "offline" })
+	})
+
 	t.Run("restaurant pause", func(t *testing.T) {
 		const benArous = 3
 		if _, err := pool.Exec(ctx, `UPDATE restaurants SET paused_until = now() + interval '1 hour' WHERE city_id = $1`, benArous); err != nil {
@@ -140,4 +162,150 @@ func TestFlags(t *testing.T) {
 			t.Error("no orders elsewhere either: the simulator stopped")
 		}
 	})
+}
+
+// TestNudge drives the flag poll by hand, without demand or a clock: a nudge brings an
+// off-shift courier online and its couriers row to idle at the next poll, brings back a
+// courier an outage took out, is passed over by an outage that starts during it, and when
+// it ends every courier is where the shift and the outage put it.
+func TestNudge(t *testing.T) {
+	ctx := context.Background()
+	pool := seeded(t)
+	w, err := loadWorld(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSim(Config{Seed: 5}.withDefaults(time.Now()), pool, w)
+	s.startShifts()
+	poll := func() {
+		t.Helper()
+		if err := s.pollFlags(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.b.flush(ctx, pool); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll()
+	row := func(x *courier) string {
+		t.Helper()
+		var st string
+		if err := pool.QueryRow(ctx, `SELECT status FROM couriers WHERE id = $1`, x.id).Scan(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	nudge := func(x *courier) {
+		t.Helper()
+		addFlag(t, pool, "nudge", x.city.id, fmt.Sprintf(`{"courier_id": %d}`, x.id), time.Hour)
+	}
+	endFlags := func(kind string) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, `UPDATE simulation_flags SET cancelled_at = now() WHERE kind = $1`, kind); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offline := func(c *city) (n int) {
+		for _, x := range c.couriers {
+			if !x.online() {
+				n++
+			}
+		}
+		return n
+	}
+
+	const tunis = 1
+	c := w.byID[tunis]
+	var reserve, base []*courier
+	for _, x := range c.couriers {
+		if x.reserve {
+			reserve = append(reserve, x)
+		} else {
+			base = append(base, x)
+		}
+	}
+	if len(reserve) == 0 || len(base) < 4 {
+		t.Fatalf("Tunis has %d reserve and %d shift couriers", len(reserve), len(base))
+	}
+	off := reserve[0]
+	if off.online() || row(off) != "offline" {
+		t.Fatalf("reserve courier %d: online %v, row %s; want offline", off.id, off.online(), row(off))
+	}
+
+	// An off-shift courier comes online, idle, at the next poll; nobody else moves.
+	nudge(off)
+	poll()
+	if !off.online() || row(off) != "idle" {
+		t.Errorf("nudged courier %d: online %v, row %s; want online and idle", off.id, off.online(), row(off))
+	}
+	if got, want := offline(c), len(reserve)-1; got != want {
+		t.Errorf("%d couriers of Tunis offline, want %d (the reserve but the nudged one)", got, want)
+	}
+
+	// An outage starting during a nudge of a working courier takes others: half the shift,
+	// rounded, goes offline, and the nudged one stays.
+	kept := base[0]
+	nudge(kept)
+	addFlag(t, pool, "courier_outage", tunis, `{"share": 0.5}`, time.Hour)
+	poll()
+	target := int(math.Round(0.5 * float64(len(base))))
+	if kept.out || !kept.online() || len(c.outOrder) != target {
+		t.Errorf("outage with a nudged courier: nudged out %v, online %v; %d taken out, want %d", kept.out, kept.online(), len(c.outOrder), target)
+	}
+
+	// A courier the outage took out comes back while nudged; the outage does not take
+	// another in its place.
+	back := c.outOrder[0]
+	nudge(back)
+	poll()
+	if !back.online() || row(back) != "idle" || len(c.outOrder) != target {
+		t.Errorf("nudged courier %d taken out by the outage: online %v, row %s, %d out (want %d)", back.id, back.online(), row(back), len(c.outOrder), target)
+	}
+	if got, want := offline(c), len(reserve)-1+target-1; got != want {
+		t.Errorf("%d couriers of Tunis offline, want %d", got, want)
+	}
+
+	// When the nudges end, the reserve courier and the one taken out go back offline; the
+	// working one the outage passed over stays.
+	endFlags("nudge")
+	poll()
+	if off.online() || row(off) != "offline" || back.online() || row(back) != "offline" || !kept.online() || row(kept) != "idle" {
+		t.Errorf("after the nudges: reserve %s, taken out %s, passed over %s; want offline, offline, idle", row(off), row(back), row(kept))
+	}
+	if got, want := offline(c), len(reserve)+target; got != want {
+		t.Errorf("%d couriers of Tunis offline, want %d", got, want)
+	}
+
+	// A nudge naming a courier of another city, or none, does nothing.
+	addFlag(t, pool, "nudge", tunis+1, fmt.Sprintf(`{"courier_id": %d}`, off.id), time.Hour)
+	addFlag(t, pool, "nudge", tunis, `{"courier_id": 999999}`, time.Hour)
+	poll()
+	if off.online() {
+		t.Errorf("courier %d of Tunis came online for a nudge of another city", off.id)
+	}
+	endFlags("courier_outage")
+	poll()
+	if got, want := offline(c), len(reserve); got != want {
+		t.Errorf("after the outage: %d couriers of Tunis offline, want the %d of the reserve", got, want)
+	}
+}
+
+// TestUnreadableFlagParams: a flag whose params do not decode still acts, with the
+// defaults (it used to be skipped).
+func TestUnreadableFlagParams(t *testing.T) {
+	ctx := context.Background()
+	pool := seeded(t)
+	w, err := loadWorld(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSim(Config{Seed: 5}.withDefaults(time.Now()), pool, w)
+	s.startShifts()
+	addFlag(t, pool, "promo", 2, `{"factor": "lots"}`, time.Hour)
+	if err := s.pollFlags(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.byID[2].promo; got != defaultPromoFactor {
+		t.Errorf("promo with unreadable params: factor %v, want the default %v", got, defaultPromoFactor)
+	}
 }

@@ -14,8 +14,9 @@ import (
 // world is the simulator's in-memory copy of the reference data and of the live state
 // of cities, restaurants and couriers.
 type world struct {
-	cities []*city // in id order
-	byID   map[int]*city
+	cities      []*city // in id order
+	byID        map[int]*city
+	courierByID map[int]*courier
 }
 
 type city struct {
@@ -38,6 +39,7 @@ type city struct {
 	outageShare float64 // share of couriers taken offline, 0 when none
 	surge       float64 // supply factor of an active surge, 0 when none
 	outOrder    []*courier
+	nudged      map[int]bool // ids of the city's couriers named by active nudge flags
 
 	waiting []*order // accepted orders waiting for a courier, oldest first
 	open    int      // orders placed and not yet delivered or cancelled
@@ -73,15 +75,16 @@ type courier struct {
 	reserve  bool   // off shift in the shift plan; online only during a surge
 	surged   bool   // reserve courier brought online by a surge flag
 	out      bool   // taken offline by a courier_outage flag
+	nudged   bool   // called online by a nudge flag, whatever the shift says
 	status   string // status last written to couriers.status
 }
 
 // online reports whether the courier is working (takes new orders).
-func (c *courier) online() bool { return (!c.reserve || c.surged) && !c.out }
+func (c *courier) online() bool { return c.nudged || ((!c.reserve || c.surged) && !c.out) }
 
 // loadWorld reads the reference data written by Seed.
 func loadWorld(ctx context.Context, pool *pgxpool.Pool) (*world, error) {
-	w := &world{byID: map[int]*city{}}
+	w := &world{byID: map[int]*city{}, courierByID: map[int]*courier{}}
 	regions := map[string]refdata.Region{}
 	for _, c := range refdata.Cities {
 		regions[c.Name] = c.Region
@@ -163,6 +166,7 @@ func loadWorld(ctx context.Context, pool *pgxpool.Pool) (*world, error) {
 		x.ride.Condition = int(cond)
 		x.city = w.byID[cityID]
 		x.city.couriers = append(x.city.couriers, x)
+		w.courierByID[x.id] = x
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("load couriers: %w", err)

@@ -123,7 +123,10 @@ func TestMirrorsEqualPostgres(t *testing.T) {
 		INSERT INTO simulation_flags (kind, city_id, params, starts_at, ends_at, created_by)
 			VALUES ('promo', 2, '{"factor": 2}', now(), now() + interval '1 hour', 'test');
 		INSERT INTO operator_actions (actor, action, target, params, result) VALUES ('test', 'x', 'city:2', '{}', 'ok');
-		DELETE FROM operator_actions;`)
+		DELETE FROM operator_actions;
+		INSERT INTO alert_acks VALUES ('driver_shortage-2-20261120T121000.000000Z', 'test', now(), 'on it'),
+			('sla_spike-2-20261120T122000.000000Z', 'test', now(), NULL);
+		INSERT INTO city_mutes (city_id, until, actor, created_at) VALUES (2, now() + interval '1 hour', 'test', now());`)
 
 	run := start(t, p.config(testenv.Name("g")))
 	waitEqual(t, p, 120*time.Second)
@@ -192,16 +195,17 @@ func compareTable(t *testing.T, p *pipeline, table string) string {
 		chExprs = append(chExprs, fmt.Sprintf(`ifNull(toString(%s), '\\N')`, name))
 	}
 	rows.Close()
-	want := pgRows(t, p.pg, fmt.Sprintf("SELECT %s FROM %s ORDER BY id", strings.Join(pgExprs, ", "), table))
-	got := chRows(t, p.ch, fmt.Sprintf("SELECT %s FROM %s.%s FINAL WHERE _is_deleted = 0 ORDER BY id",
-		strings.Join(chExprs, ", "), p.chCfg.Database, table))
+	// The first column of every captured table is its primary key.
+	want := pgRows(t, p.pg, fmt.Sprintf("SELECT %s FROM %s ORDER BY %s", strings.Join(pgExprs, ", "), table, names[0]))
+	got := chRows(t, p.ch, fmt.Sprintf("SELECT %s FROM %s.%s FINAL WHERE _is_deleted = 0 ORDER BY %s",
+		strings.Join(chExprs, ", "), p.chCfg.Database, table, names[0]))
 	if len(want) != len(got) {
 		return fmt.Sprintf("%s: %d rows in PostgreSQL, %d in ClickHouse", table, len(want), len(got))
 	}
 	for i := range want {
 		for j := range want[i] {
 			if !sameValue(want[i][j], got[i][j]) {
-				return fmt.Sprintf("%s row %d (id %s) column %s: PostgreSQL %q, ClickHouse %q",
+				return fmt.Sprintf("%s row %d (key %s) column %s: PostgreSQL %q, ClickHouse %q",
 					table, i, want[i][0], names[j], want[i][j], got[i][j])
 			}
 		}

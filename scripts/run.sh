@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make run: start the local stack, prepare the databases, register CDC, then run the
-# simulator, the enricher and the ingester and show what flows through Kafka until Ctrl-C. The services keep running
-# afterwards (make stop stops them, make reset wipes them).
+# simulator, the enricher, the ingester and the API and show what flows through Kafka until
+# Ctrl-C. The services keep running afterwards (make stop stops them, make reset wipes them).
+# The API's write token is FT_API_TOKENS when set, else a local one kept in the data dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=bin/flavortrend
@@ -13,6 +14,14 @@ $bin seed
 $bin cdc register
 
 mkdir -p "$logs"
+token_file=${FT_DATA_DIR:-.data}/api-token
+if [ -z "${FT_API_TOKENS:-}" ]; then
+	[ -s "$token_file" ] || (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$token_file")
+	FT_API_TOKENS="local=$(cat "$token_file")"
+	export FT_API_TOKENS
+fi
+$bin api >"$logs/api.log" 2>&1 &
+api=$!
 $bin ingest >"$logs/ingest.log" 2>&1 &
 ing=$!
 $bin enrich >"$logs/enrich.log" 2>&1 &
@@ -21,11 +30,12 @@ $bin generate >"$logs/generate.log" 2>&1 &
 gen=$!
 stop() {
 	trap - INT TERM EXIT
-	kill -INT "$gen" "$enr" "$ing" 2>/dev/null || true
-	wait "$gen" "$enr" "$ing" 2>/dev/null || true
+	kill -INT "$gen" "$enr" "$ing" "$api" 2>/dev/null || true
+	wait "$gen" "$enr" "$ing" "$api" 2>/dev/null || true
 	echo
-	echo "simulator, enricher and ingester stopped; services still running (make status, make stop, make reset)"
+	echo "simulator, enricher, ingester and API stopped; services still running (make status, make stop, make reset)"
 }
 trap stop INT TERM EXIT
-echo "simulator, enricher and ingester running (logs: $logs/generate.log, $logs/enrich.log, $logs/ingest.log); Ctrl-C stops"
+echo "simulator, enricher, ingester and API running (logs: $logs/generate.log, $logs/enrich.log, $logs/ingest.log, $logs/api.log); Ctrl-C stops"
+echo "API: http://127.0.0.1:8080/docs (bearer token for writes: the contents of $token_file, unless FT_API_TOKENS is set)"
 $bin watch || true

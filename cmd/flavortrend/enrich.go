@@ -12,7 +12,7 @@ import (
 func enrichCommand() command {
 	return command{
 		name:    "enrich",
-		summary: "compute the derived streams (weather join, features, ETA, SLA) from the CDC topics, exactly once",
+		summary: "compute the derived streams (weather join, features, ETA, SLA; courier and restaurant features, pressure, sentiment, alerts, surge) from the CDC topics, exactly once",
 		run: func(ctx context.Context, env config.Env, args []string, stdout io.Writer) error {
 			var cfg enrich.Config
 			var tf telemetryFlags

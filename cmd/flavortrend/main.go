@@ -33,6 +33,7 @@ func commands() []command {
 		enrichCommand(),
 		trainCommand(),
 		watchCommand(),
+		apiCommand(),
 	}
 }
 

@@ -44,6 +44,9 @@ func New(ch driver.Conn, db string) *Registry { return &Registry{ch: ch, db: db}
 // ErrNone means no version was promoted yet.
 var ErrNone = errors.New("no promoted ETA model")
 
+// ErrUnknown means the version is not registered.
+var ErrUnknown = errors.New("no such ETA model version")
+
 // Register records a trained version.
 func (r *Registry) Register(ctx context.Context, v Version) error {
 	b, err := r.ch.PrepareBatch(ctx, "INSERT INTO "+r.db+`.eta_models (version, trained_at, train_from, test_from, test_to,
@@ -69,21 +72,30 @@ func (r *Registry) Register(ctx context.Context, v Version) error {
 	return nil
 }
 
-// Promote makes version the current model.
+// Promote makes version the current model, by at. The promotion is stamped at's
+// nanoseconds, or 1 ns after the newest promotion when that is not earlier (two
+// promotions at one instant, or a promoter whose clock is behind another's), so that the
+// promotion just made is the current one. It returns ErrUnknown (wrapped) when version is
+// not registered.
 func (r *Registry) Promote(ctx context.Context, version, by, reason string, at time.Time) error {
 	var n uint64
 	if err := r.ch.QueryRow(ctx, "SELECT count() FROM "+r.db+".eta_models WHERE version = ?", version).Scan(&n); err != nil {
 		return fmt.Errorf("promote model: %w", err)
 	}
 	if n == 0 {
-		return fmt.Errorf("promote model: no version %q registered", version)
+		return fmt.Errorf("promote model %q: %w", version, ErrUnknown)
 	}
+	var newest int64
+	if err := r.ch.QueryRow(ctx, "SELECT max(promoted_ns) FROM "+r.db+".eta_model_promotions").Scan(&newest); err != nil {
+		return fmt.Errorf("promote model: %w", err)
+	}
+	ns := max(at.UnixNano(), newest+1)
 	b, err := r.ch.PrepareBatch(ctx, "INSERT INTO "+r.db+".eta_model_promotions (version, promoted_at, promoted_ns, promoted_by, reason)")
 	if err != nil {
 		return fmt.Errorf("promote model: %w", err)
 	}
 	defer b.Abort() //nolint:errcheck // no-op after Send
-	if err := b.Append(version, at, at.UnixNano(), by, reason); err != nil {
+	if err := b.Append(version, at, ns, by, reason); err != nil {
 		return fmt.Errorf("promote model: %w", err)
 	}
 	if err := b.Send(); err != nil {
@@ -92,29 +104,39 @@ func (r *Registry) Promote(ctx context.Context, version, by, reason string, at t
 	return nil
 }
 
+// Promoted returns the promoted version, or ErrNone.
+func (r *Registry) Promoted(ctx context.Context) (string, error) {
+	rows, err := r.ch.Query(ctx, "SELECT version FROM "+r.db+".eta_model_promotions ORDER BY promoted_ns DESC LIMIT 1")
+	if err != nil {
+		return "", fmt.Errorf("current model: %w", err)
+	}
+	defer rows.Close()
+	var version string
+	found := rows.Next()
+	if found {
+		err = rows.Scan(&version)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("current model: %w", err)
+	case !found:
+		return "", ErrNone
+	}
+	return version, nil
+}
+
 // Current returns the promoted version and its artefact, or ErrNone.
 func (r *Registry) Current(ctx context.Context) (version string, artefact []byte, err error) {
-	var versions []string
-	q := "SELECT version FROM " + r.db + ".eta_model_promotions ORDER BY promoted_ns DESC LIMIT 1"
-	rows, err := r.ch.Query(ctx, q)
+	version, err = r.Promoted(ctx)
 	if err != nil {
-		return "", nil, fmt.Errorf("current model: %w", err)
-	}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return "", nil, fmt.Errorf("current model: %w", err)
-		}
-		versions = append(versions, v)
-	}
-	rows.Close()
-	if len(versions) == 0 {
-		return "", nil, ErrNone
+		return "", nil, err
 	}
 	var a string
-	if err := r.ch.QueryRow(ctx, "SELECT artefact FROM "+r.db+".eta_models WHERE version = ? LIMIT 1", versions[0]).Scan(&a); err != nil {
-		return "", nil, fmt.Errorf("current model %s: %w", versions[0], err)
+	if err := r.ch.QueryRow(ctx, "SELECT artefact FROM "+r.db+".eta_models WHERE version = ? LIMIT 1", version).Scan(&a); err != nil {
+		return "", nil, fmt.Errorf("current model %s: %w", version, err)
 	}
-	return versions[0], []byte(a), nil
+	return version, []byte(a), nil
 }

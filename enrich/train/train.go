@@ -130,8 +130,8 @@ func load(ctx context.Context, ch driver.Conn, cfg Config) ([]eta.Example, error
 		restaurant_avg_prep_minutes, has_courier, courier_vehicle, courier_speed_factor, courier_active_deliveries,
 		weather_condition, temperature_c, precipitation_mm, is_rain, city_pressure`
 	q := `SELECT ` + cols + `, actual_minutes
-		FROM (SELECT order_id, ` + cols + ` FROM ` + db + `.eta_predictions FINAL WHERE placed_at >= ?)
-		ANY INNER JOIN (SELECT order_id, actual_minutes FROM ` + db + `.eta_outcomes FINAL WHERE placed_at >= ?) USING order_id
+		FROM (SELECT order_id, ` + cols + ` FROM ` + db + `.eta_predictions FINAL WHERE placed_at >= ?) AS p
+		ANY INNER JOIN (SELECT order_id, actual_minutes FROM ` + db + `.eta_outcomes FINAL WHERE placed_at >= ?) AS o USING order_id
 		ORDER BY placed_at, order_id`
 	from := newest.Add(-cfg.Window)
 	rows, err := ch.Query(ctx, q, from, from)

@@ -267,8 +267,8 @@ func TestClickHouseMirrors(t *testing.T) {
 		}
 		written++
 	}
-	if written != 22 {
-		t.Errorf("wrote %d envelopes, want 22 (every file but the tombstone and the heartbeats)", written)
+	if written != 24 {
+		t.Errorf("wrote %d envelopes, want 24 (every file but the tombstone and the heartbeats)", written)
 	}
 
 	for _, tc := range []struct {
@@ -291,6 +291,10 @@ func TestClickHouseMirrors(t *testing.T) {
 		{`SELECT toString(count()) FROM order_items WHERE _is_deleted = 0`, "1"},
 		{`SELECT concat(toString(vehicle_condition), ' ', toString(speed_factor)) FROM couriers WHERE _version = 4636336856`, "4 1.05"},
 		{`SELECT toString(speed_kmh) FROM courier_positions`, "27.5"},
+		{`SELECT concat(alert_id, ' ', actor, ' ', toString(acked_at), ' ', ifNull(note, 'NULL')) FROM alert_acks`,
+			"driver_shortage-1-20261125T120000.000000Z dispatcher 2026-11-25 12:06:00 calling couriers in"},
+		{`SELECT concat(toString(id), ' ', toString(city_id), ' ', toString(until), ' ', toString(created_at)) FROM city_mutes`,
+			"1 1 2026-11-25 13:00:00 2026-11-25 12:06:00"},
 	} {
 		got := testenv.Strings(t, conn, tc.query)
 		if len(got) != 1 || got[0] != tc.want {

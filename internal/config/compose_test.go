@@ -30,7 +30,7 @@ func TestComposeMatchesDefaults(t *testing.T) {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("compose.yaml: %v", err)
 	}
-	for _, s := range []string{"postgres", "clickhouse", "kafka", "connect", "setup", "ingest", "enrich", "generate"} {
+	for _, s := range []string{"postgres", "clickhouse", "kafka", "connect", "setup", "ingest", "enrich", "api", "generate"} {
 		if _, ok := doc.Services[s]; !ok {
 			t.Errorf("compose.yaml has no %s service", s)
 		}

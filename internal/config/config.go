@@ -133,6 +133,33 @@ func (f *Flags) List(p *[]string, name, envName, def, text string) {
 	})
 }
 
+// Secret binds a string flag whose value, from the flag or the environment, is never shown:
+// -h says only whether it is set.
+func (f *Flags) Secret(p *string, name, envName, text string) {
+	*p, _ = f.lookup(envName)
+	f.Func(name, usage(text, envName)+setOrNot(*p != ""), func(s string) error {
+		*p = s
+		return nil
+	})
+}
+
+// SecretList is List for a secret: a comma-separated list never shown.
+func (f *Flags) SecretList(p *[]string, name, envName, text string) {
+	v, _ := f.lookup(envName)
+	*p = splitList(v)
+	f.Func(name, usage(text, envName)+setOrNot(v != ""), func(s string) error {
+		*p = splitList(s)
+		return nil
+	})
+}
+
+func setOrNot(set bool) string {
+	if set {
+		return " (set)"
+	}
+	return " (not set)"
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {

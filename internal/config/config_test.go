@@ -84,3 +84,28 @@ func TestHelpNamesTheVariable(t *testing.T) {
 		t.Fatalf("help = %s", out.String())
 	}
 }
+
+// TestSecretNeverShown: a secret comes from the environment or the flag, and -h says only
+// whether it is set.
+func TestSecretNeverShown(t *testing.T) {
+	env := func(name string) (string, bool) {
+		return map[string]string{"FT_PW": "hunter2-env", "FT_TOKENS": "a=s3cret-one,b=s3cret-two"}[name], true
+	}
+	var pw string
+	var tokens []string
+	f := config.NewFlags("x", env)
+	var help strings.Builder
+	f.SetOutput(&help)
+	f.Secret(&pw, "pw", "FT_PW", "a password")
+	f.SecretList(&tokens, "tokens", "FT_TOKENS", "tokens")
+	f.PrintDefaults()
+	if strings.Contains(help.String(), "hunter2") || strings.Contains(help.String(), "s3cret") || !strings.Contains(help.String(), "(set)") {
+		t.Errorf("help shows a secret or not that it is set:\n%s", help.String())
+	}
+	if pw != "hunter2-env" || len(tokens) != 2 || tokens[1] != "b=s3cret-two" {
+		t.Errorf("from the environment: %q %q", pw, tokens)
+	}
+	if err := f.Parse([]string{"-pw", "from-flag"}); err != nil || pw != "from-flag" {
+		t.Errorf("from the flag: %q, %v", pw, err)
+	}
+}

@@ -34,7 +34,7 @@ func (c *ClickHouse) Bind(f *Flags) {
 	f.String(&c.Addr, "ch-addr", "FT_CH_ADDR", DefaultClickHouseAddr, "ClickHouse native-protocol address host:port")
 	f.String(&c.Database, "ch-database", "FT_CH_DATABASE", DefaultClickHouseDB, "ClickHouse database")
 	f.String(&c.User, "ch-user", "FT_CH_USER", "default", "ClickHouse user")
-	f.String(&c.Password, "ch-password", "FT_CH_PASSWORD", "", "ClickHouse password (prefer the environment variable)")
+	f.Secret(&c.Password, "ch-password", "FT_CH_PASSWORD", "ClickHouse password (prefer the environment variable)")
 }
 
 // Kafka is the broker list.

@@ -124,7 +124,9 @@ func TestDebeziumEnvelopes(t *testing.T) {
 		UPDATE cities SET population = 640000 WHERE id = 1;
 		DELETE FROM order_items WHERE id = 2;
 		UPDATE simulation_flags SET cancelled_at = '2026-11-25 12:10:00+00';
-		UPDATE operator_actions SET result = 'error: test';`)
+		UPDATE operator_actions SET result = 'error: test';
+		INSERT INTO alert_acks VALUES ('driver_shortage-1-20261125T120000.000000Z', 'dispatcher', '2026-11-25 12:06:00+00', 'calling couriers in');
+		INSERT INTO city_mutes (city_id, until, actor, created_at) VALUES (1, '2026-11-25 13:00:00+00', 'dispatcher', '2026-11-25 12:06:00+00');`)
 	// A long, incompressible cancel_reason is stored out of line; the next update leaves it alone.
 	mustExec(t, pool, `
 		INSERT INTO orders (id, customer_id, restaurant_id, city_id, status, placed_at, cancelled_at, cancel_reason,
@@ -142,6 +144,7 @@ func TestDebeziumEnvelopes(t *testing.T) {
 			{"operator_actions", "c", 1}, {"operator_actions", "u", 1}, {"order_reviews", "u", 1},
 			{"restaurants", "u", 1}, {"menu_items", "u", 1}, {"cities", "u", 1}, {"order_items", "d", 1},
 			{"order_items", "", 1}, // the tombstone
+			{"alert_acks", "c", 1}, {"city_mutes", "c", 1},
 		} {
 			if count(rs, name+".public."+w.table, w.op) < w.n {
 				return false
@@ -233,6 +236,16 @@ func TestDebeziumEnvelopes(t *testing.T) {
 	a := one("operator_actions", "u")
 	if a.Before["result"] != "ok" || a.After["result"] != "error: test" || a.After["actor"] != "analyst" {
 		t.Errorf("operator action update = %v / %v", a.Before, a.After)
+	}
+	// The operator tables of sql/postgres/0002: a text primary key, and an identity one.
+	ack := byOp("alert_acks", "c")
+	if len(ack) != 1 || string(ack[0].key) != `{"alert_id":"driver_shortage-1-20261125T120000.000000Z"}` ||
+		ack[0].env.After["acked_at"] != "2026-11-25T12:06:00.000000Z" || ack[0].env.After["note"] != "calling couriers in" {
+		t.Errorf("alert ack insert = %v", ack)
+	}
+	mute := one("city_mutes", "c")
+	if mute.After["city_id"] != float64(1) || mute.After["until"] != "2026-11-25T13:00:00.000000Z" || mute.After["actor"] != "dispatcher" {
+		t.Errorf("city mute insert after = %v", mute.After)
 	}
 
 	// TOAST: the review's long comment is unchanged by the rating update. Pin what Debezium

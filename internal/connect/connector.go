@@ -8,12 +8,14 @@ import (
 	"time"
 )
 
-// Tables are the PostgreSQL tables captured by CDC (SPEC §2; customers is not captured).
-// cdc_heartbeat is captured too: the connector's heartbeat writes it so that an idle
-// database still moves the slot forward.
+// Tables are the PostgreSQL tables captured by CDC (SPEC §2; customers is not captured),
+// and the operators' alert acknowledgements and city mutes (sql/postgres/0002), which a
+// replay shows. cdc_heartbeat is captured too: the connector's heartbeat writes it so that
+// an idle database still moves the slot forward.
 var Tables = []string{
 	"cities", "restaurants", "menu_items", "couriers", "orders", "order_items", "order_reviews",
 	"weather_observations", "courier_positions", "simulation_flags", "operator_actions",
+	"alert_acks", "city_mutes",
 }
 
 const heartbeatTable = "cdc_heartbeat"
