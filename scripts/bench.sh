@@ -34,3 +34,4 @@ bash scripts/bench/ingest.sh
 bash scripts/bench/dedup.sh
 bash scripts/bench/freshness.sh
 bash scripts/bench/enrich.sh
+bash scripts/bench/api.sh
