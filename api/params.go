@@ -68,6 +68,25 @@ func parseSpan(s string) (time.Duration, error) {
 	return time.Duration(n) * unit, nil
 }
 
+// AgeParams bound a list of open orders by their age.
+type AgeParams struct {
+	MaxAge string `query:"max_age" default:"24h" pattern:"^[1-9][0-9]{0,4}[mhd]$" doc:"Only orders placed within this span before now: minutes (m), hours (h) or days (d), e.g. 6h, 24h, 7d; at most 31 days. An order open for longer is stuck rather than live: it shows as an at-risk SLA violation at its deadline."`
+}
+
+// Resolve checks max_age (a 422 naming the parameter).
+func (a *AgeParams) Resolve(huma.Context) []error {
+	if d, err := parseSpan(a.MaxAge); err != nil || d > MaxSpan {
+		return []error{&huma.ErrorDetail{Location: "query.max_age", Message: "at most 31 days, e.g. 6h, 24h, 7d", Value: a.MaxAge}}
+	}
+	return nil
+}
+
+// since is the oldest placement max_age admits at now.
+func (a *AgeParams) since(now time.Time) time.Time {
+	d, _ := parseSpan(a.MaxAge)
+	return now.Add(-d)
+}
+
 // CityParam names an optional city by id or by name.
 type CityParam struct {
 	City string `query:"city" maxLength:"64" doc:"A city by id (1-24) or by name (e.g. Sfax, case-insensitive); all cities when absent."`

@@ -7,16 +7,19 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"sort"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/flavortrend/flavortrend/generate/geo"
+	"github.com/flavortrend/flavortrend/internal/idbounds"
+	"github.com/flavortrend/flavortrend/internal/revenue"
 )
 
 // The business reads of SPEC §8 answer from ClickHouse (sql/clickhouse, docs/clickhouse.md):
-// CDC mirrors with FINAL and _is_deleted = 0, fact tables with FINAL, the revenue rollup with
-// enable_optimize_predicate_expression. Every query runs on 18.16 and on current releases:
+// CDC mirrors with FINAL and _is_deleted = 0 within the id bounds of the window (bounds.go),
+// fact tables with FINAL (ordered by their event time), revenue from internal/revenue. Every query runs on 18.16 and on current releases:
 // one JOIN per SELECT (nested subqueries instead), ANY joins with USING on subqueries that
 // have an alias (the current analyzer requires one), no window functions, and no alias that
 // shadows a column it is computed from. Times are UTC throughout.
@@ -525,30 +528,43 @@ type MonthToDateOutput struct {
 	}
 }
 
-// bizRevenueRow is a revenue aggregate as ClickHouse returns it.
-type bizRevenueRow struct {
-	CityID          int32     `ch:"city_id"`
-	Name            string    `ch:"name"`
-	Week            time.Time `ch:"week"`
-	DeliveredOrders int64     `ch:"delivered_orders"`
-	GMV             float64   `ch:"gmv"`
+// bizRevenue sums revenue rows.
+type bizRevenue struct {
+	deliveredOrders, millimes int64
 }
 
-func (x bizRevenueRow) revenue() Revenue {
-	return Revenue{GMV: bizMillimes(x.GMV), DeliveredOrders: x.DeliveredOrders, AOV: bizAOV(x.GMV, x.DeliveredOrders)}
+func (x *bizRevenue) add(r revenue.Row) {
+	x.deliveredOrders += r.DeliveredOrders
+	x.millimes += r.Millimes
+}
+
+func (x bizRevenue) revenue() Revenue {
+	gmv := float64(x.millimes) / 1000
+	return Revenue{GMV: gmv, DeliveredOrders: x.deliveredOrders, AOV: bizAOV(gmv, x.deliveredOrders)}
+}
+
+// bizRevenueRows are the revenue per city and hour of the orders delivered in [from, to)
+// (internal/revenue: the sealed hours, and a live sum of the others).
+func (d *Deps) bizRevenueRows(ctx context.Context, from, to time.Time, city int32) ([]revenue.Row, error) {
+	rows, err := d.revenue().Read(ctx, from, to, city)
+	if err != nil {
+		return nil, fmt.Errorf("revenue: %w", err)
+	}
+	return rows, nil
 }
 
 // bizDelivered are the orders delivered in [from, to) (orders mirror FINAL, status delivered,
-// by delivered_at); binds from, to and the city twice.
+// by delivered_at, within the window's id bounds); binds lo, hi, from, to and the city twice.
 const bizDelivered = `
 	FROM {orders} FINAL
-	WHERE _is_deleted = 0 AND status = 'delivered' AND delivered_at >= ? AND delivered_at < ? AND ` + bizCityFilter
+	WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'delivered' AND delivered_at >= ? AND delivered_at < ?
+		AND ` + bizCityFilter
 
-// bizRollupHours are the hours of revenue_per_city_hour that start in [from, to); binds
-// from, to and the city twice.
-const bizRollupHours = `toInt64(sum(delivered_orders)) AS delivered_orders, toFloat64(sum(revenue)) AS gmv
-	FROM {revenue_per_city_hour}
-	WHERE hour >= ? AND hour < ? AND ` + bizCityFilter
+// bizDeliveredArgs are the arguments of bizDelivered.
+func (d *Deps) bizDeliveredArgs(ctx context.Context, from, to time.Time, city int32) ([]any, error) {
+	lo, hi, err := d.ids(ctx, idbounds.OrdersDelivered, from, to)
+	return []any{lo, hi, from, to, city, city}, err
+}
 
 // bizMonday is the start of t's ISO week, 00:00 UTC.
 func bizMonday(t time.Time) time.Time {
@@ -557,12 +573,15 @@ func bizMonday(t time.Time) time.Time {
 	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
 
+// bizRevenueSource says where the revenue endpoints' sums come from.
+const bizRevenueSource = "GMV = Σ total (TND) of the orders delivered in [from, to) (orders CDC mirror, newest version, not " +
+	"deleted), delivered_orders = their count, AOV = GMV / delivered_orders. Finished hours are read from their seal " +
+	"(revenue_per_city_hour_sealed) while it is valid, the rest is summed from the mirror at the request."
+
 func (r registrar) bizRevenue() {
 	const base = "Time base: delivered_at in UTC; delivered orders only (status delivered). "
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "get-revenue", Method: http.MethodGet, Path: "/v1/revenue",
-		Summary: "Revenue of a window", Tags: []string{"Revenue"},
-		Description: base + "GMV = Σ total (TND) of the orders delivered in [from, to) (orders CDC mirror FINAL, not deleted), " +
-			"delivered_orders = their count, AOV = GMV / delivered_orders."}),
+		Summary: "Revenue of a window", Tags: []string{"Revenue"}, Description: base + bizRevenueSource}),
 		func(ctx context.Context, in *RevenueInput) (*RevenueOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -570,44 +589,67 @@ func (r registrar) bizRevenue() {
 			}
 			out := &RevenueOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			var rows []bizRevenueRow
-			if err := r.d.bizSelect(ctx, "revenue", &rows, `SELECT toInt64(count()) AS delivered_orders, toFloat64(sum(total)) AS gmv`+
-				bizDelivered, out.Body.From, out.Body.To, city, city); err != nil {
+			rows, err := r.d.bizRevenueRows(ctx, out.Body.From, out.Body.To, city)
+			if err != nil {
 				return nil, err
 			}
-			out.Body.Revenue = rows[0].revenue()
+			var sum bizRevenue
+			for _, x := range rows {
+				sum.add(x)
+			}
+			out.Body.Revenue = sum.revenue()
 			return out, nil
 		})
 
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "list-revenue-by-city", Method: http.MethodGet, Path: "/v1/revenue/by-city",
 		Summary: "Revenue by city", Tags: []string{"Revenue"},
 		Description: base + "Per city with a delivery in [from, to): GMV, delivered orders and AOV as in /v1/revenue, with the " +
-			"city's name. Sorted by GMV, highest first."}),
+			"city's name. Sorted by GMV, highest first. " + bizRevenueSource}),
 		func(ctx context.Context, in *RevenueByCityInput) (*RevenueByCityOutput, error) {
 			out := &RevenueByCityOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			var rows []bizRevenueRow
-			if err := r.d.bizSelect(ctx, "revenue by city", &rows, `SELECT city_id, name, delivered_orders, gmv
-				FROM (
-					SELECT city_id, toInt64(count()) AS delivered_orders, toFloat64(sum(total)) AS gmv`+bizDelivered+`
-					GROUP BY city_id
-				) AS sums
-				ANY LEFT JOIN (SELECT id AS city_id, name FROM {cities} FINAL WHERE _is_deleted = 0) AS city USING city_id
-				ORDER BY gmv DESC, city_id`, out.Body.From, out.Body.To, 0, 0); err != nil {
+			rows, err := r.d.bizRevenueRows(ctx, out.Body.From, out.Body.To, 0)
+			if err != nil {
 				return nil, err
 			}
-			out.Body.Cities = make([]CityRevenue, len(rows))
-			for i, x := range rows {
-				out.Body.Cities[i] = CityRevenue{CityID: x.CityID, Name: x.Name, Revenue: x.revenue()}
+			var names []struct {
+				ID   int32  `ch:"id"`
+				Name string `ch:"name"`
 			}
+			if err := r.d.bizSelect(ctx, "revenue by city", &names, `SELECT id, name FROM {cities} FINAL WHERE _is_deleted = 0`); err != nil {
+				return nil, err
+			}
+			byCity := map[int32]*bizRevenue{}
+			for _, x := range rows {
+				if byCity[x.CityID] == nil {
+					byCity[x.CityID] = &bizRevenue{}
+				}
+				byCity[x.CityID].add(x)
+			}
+			out.Body.Cities = make([]CityRevenue, 0, len(byCity))
+			for id, sum := range byCity {
+				c := CityRevenue{CityID: id, Revenue: sum.revenue()}
+				for _, n := range names {
+					if n.ID == id {
+						c.Name = n.Name
+					}
+				}
+				out.Body.Cities = append(out.Body.Cities, c)
+			}
+			sort.Slice(out.Body.Cities, func(i, j int) bool {
+				a, b := out.Body.Cities[i], out.Body.Cities[j]
+				if a.GMV != b.GMV {
+					return a.GMV > b.GMV
+				}
+				return a.CityID < b.CityID
+			})
 			return out, nil
 		})
 
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "list-revenue-weekly", Method: http.MethodGet, Path: "/v1/revenue/weekly",
 		Summary: "Revenue per ISO week", Tags: []string{"Revenue"},
-		Description: base + "Per ISO week (Monday 00:00 UTC to the next Monday), the last `weeks` weeks up to the current one: " +
-			"GMV, delivered orders and AOV as in /v1/revenue, read from the rollup revenue_per_city_hour (hours of delivered_at, " +
-			"which weeks divide exactly; the current week counts its hours that started before now)."}),
+		Description: base + "Per ISO week (Monday 00:00 UTC to the next Monday), the last `weeks` weeks up to now: GMV, " +
+			"delivered orders and AOV as in /v1/revenue. " + bizRevenueSource}),
 		func(ctx context.Context, in *WeeklyRevenueInput) (*WeeklyRevenueOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -615,16 +657,17 @@ func (r registrar) bizRevenue() {
 			}
 			now := r.d.now()
 			first := bizMonday(now).AddDate(0, 0, -7*(in.Weeks-1))
-			var rows []bizRevenueRow
-			if err := r.d.bizSelect(ctx, "weekly revenue", &rows, `SELECT toMonday(hour) AS week, `+bizRollupHours+`
-				GROUP BY week
-				SETTINGS enable_optimize_predicate_expression = 1`, first, now, city, city); err != nil {
+			rows, err := r.d.bizRevenueRows(ctx, first, now, city)
+			if err != nil {
 				return nil, err
 			}
-			byWeek := make(map[time.Time]bizRevenueRow, len(rows))
+			byWeek := map[time.Time]*bizRevenue{}
 			for _, x := range rows {
-				w := x.Week.UTC()
-				byWeek[time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC)] = x
+				w := bizMonday(x.Hour)
+				if byWeek[w] == nil {
+					byWeek[w] = &bizRevenue{}
+				}
+				byWeek[w].add(x)
 			}
 			out := &WeeklyRevenueOutput{}
 			out.Body.Weeks = make([]WeekRevenue, in.Weeks)
@@ -632,8 +675,12 @@ func (r registrar) bizRevenue() {
 				start := first.AddDate(0, 0, 7*i)
 				y, w := start.ISOWeek()
 				end := start.AddDate(0, 0, 7)
+				var sum bizRevenue
+				if x := byWeek[start]; x != nil {
+					sum = *x
+				}
 				out.Body.Weeks[i] = WeekRevenue{ISOYear: y, ISOWeek: w, WeekStart: start, WeekEnd: end,
-					InProgress: now.Before(end), Revenue: byWeek[start].revenue()}
+					InProgress: now.Before(end), Revenue: sum.revenue()}
 			}
 			return out, nil
 		})
@@ -641,9 +688,9 @@ func (r registrar) bizRevenue() {
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "get-revenue-month-to-date", Method: http.MethodGet, Path: "/v1/revenue/month-to-date",
 		Summary: "Revenue month to date", Tags: []string{"Revenue"},
 		Description: base + "The current month (UTC) up to now against a GMV target: GMV, delivered orders and AOV as in " +
-			"/v1/revenue (from the rollup revenue_per_city_hour, its hours that started before now), progress_ratio = GMV / " +
-			"target, days elapsed (fractional) and in the month, projected_gmv_tnd = GMV / days_elapsed × days_in_month (linear), " +
-			"projected_ratio = projected / target, and the GMV per remaining day needed to reach the target."}),
+			"/v1/revenue, progress_ratio = GMV / target, days elapsed (fractional) and in the month, projected_gmv_tnd = GMV / " +
+			"days_elapsed × days_in_month (linear), projected_ratio = projected / target, and the GMV per remaining day needed " +
+			"to reach the target. " + bizRevenueSource}),
 		func(ctx context.Context, in *MonthToDateInput) (*MonthToDateOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -652,14 +699,17 @@ func (r registrar) bizRevenue() {
 			now := r.d.now()
 			start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 			next := start.AddDate(0, 1, 0)
-			var rows []bizRevenueRow
-			if err := r.d.bizSelect(ctx, "month-to-date revenue", &rows, `SELECT `+bizRollupHours+`
-				SETTINGS enable_optimize_predicate_expression = 1`, start, now, city, city); err != nil {
+			rows, err := r.d.bizRevenueRows(ctx, start, now, city)
+			if err != nil {
 				return nil, err
+			}
+			var sum bizRevenue
+			for _, x := range rows {
+				sum.add(x)
 			}
 			out := &MonthToDateOutput{}
 			b := &out.Body
-			b.MonthStart, b.AsOf, b.Revenue, b.Target = start, now, rows[0].revenue(), in.Target
+			b.MonthStart, b.AsOf, b.Revenue, b.Target = start, now, sum.revenue(), in.Target
 			b.DaysElapsed = now.Sub(start).Hours() / 24
 			b.DaysInMonth = int(next.Sub(start).Hours() / 24)
 			b.ProgressRatio = b.GMV / in.Target
@@ -741,7 +791,7 @@ func (r registrar) bizRankings() {
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "list-top-restaurants", Method: http.MethodGet, Path: "/v1/top/restaurants",
 		Summary: "Top restaurants", Tags: []string{"Rankings"},
 		Description: "Restaurants by their orders delivered in [from, to) (orders mirror FINAL, status delivered, by delivered_at " +
-			"in UTC, as /v1/revenue) and the GMV of those orders (Σ total, TND)."}),
+			"in UTC, as /v1/revenue, summed at the request) and the GMV of those orders (Σ total, TND)."}),
 		func(ctx context.Context, in *RankingInput) (*TopRestaurantsOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -749,6 +799,10 @@ func (r registrar) bizRankings() {
 			}
 			out := &TopRestaurantsOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
+			args, err := r.d.bizDeliveredArgs(ctx, out.Body.From, out.Body.To, city)
+			if err != nil {
+				return nil, fmt.Errorf("top restaurants: %w", err)
+			}
 			out.Body.Restaurants = []TopRestaurant{}
 			if err := r.d.bizSelect(ctx, "top restaurants", &out.Body.Restaurants, `SELECT restaurant_id, rest_city AS city_id, name, cuisine,
 				delivered_orders, gmv
@@ -761,7 +815,7 @@ func (r registrar) bizRankings() {
 					SELECT id AS restaurant_id, name, cuisine FROM {restaurants} FINAL WHERE _is_deleted = 0
 				) AS restaurant USING restaurant_id
 				ORDER BY delivered_orders DESC, gmv DESC, restaurant_id
-				LIMIT ?`, out.Body.From, out.Body.To, city, city, in.Limit); err != nil {
+				LIMIT ?`, append(args, in.Limit)...); err != nil {
 				return nil, err
 			}
 			return out, nil
@@ -778,6 +832,10 @@ func (r registrar) bizRankings() {
 			}
 			out := &TopCouriersOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
+			args, err := r.d.bizDeliveredArgs(ctx, out.Body.From, out.Body.To, city)
+			if err != nil {
+				return nil, fmt.Errorf("top couriers: %w", err)
+			}
 			out.Body.Couriers = []TopCourier{}
 			if err := r.d.bizSelect(ctx, "top couriers", &out.Body.Couriers, `SELECT cid AS courier_id, courier_city AS city_id, name, vehicle,
 				deliveries, seconds / deliveries / 60 AS avg_delivery_minutes
@@ -791,7 +849,7 @@ func (r registrar) bizRankings() {
 					SELECT id AS cid, name, vehicle FROM {couriers} FINAL WHERE _is_deleted = 0
 				) AS courier USING cid
 				ORDER BY deliveries DESC, avg_delivery_minutes, cid
-				LIMIT ?`, out.Body.From, out.Body.To, city, city, in.Limit); err != nil {
+				LIMIT ?`, append(args, in.Limit)...); err != nil {
 				return nil, err
 			}
 			return out, nil
@@ -809,6 +867,13 @@ func (r registrar) bizRankings() {
 			}
 			out := &TopDishesOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
+			var orders, lines [2]int64 // id bounds of the orders placed in the window and of their lines
+			if orders[0], orders[1], err = r.d.ids(ctx, idbounds.OrdersPlaced, out.Body.From, out.Body.To); err == nil {
+				lines[0], lines[1], err = r.d.idsOfOrders(ctx, idbounds.OrderItemsByOrder, orders[0], orders[1])
+			}
+			if err != nil {
+				return nil, fmt.Errorf("top dishes: %w", err)
+			}
 			out.Body.Dishes = []TopDish{}
 			if err := r.d.bizSelect(ctx, "top dishes", &out.Body.Dishes, `SELECT menu_item_id, name, category, restaurant_id,
 				restaurant_name, units, orders, sales
@@ -818,9 +883,10 @@ func (r registrar) bizRankings() {
 						SELECT menu_item_id, toInt64(sum(qty)) AS units, toInt64(uniqExact(order_id)) AS orders,
 						       toFloat64(sum(qty * unit_price)) AS sales
 						FROM {order_items} FINAL
-						WHERE _is_deleted = 0 AND order_id IN (
+						WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND order_id IN (
 							SELECT id FROM {orders} FINAL
-							WHERE _is_deleted = 0 AND status != 'cancelled' AND placed_at >= ? AND placed_at < ? AND `+bizCityFilter+`
+							WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status != 'cancelled'
+								AND placed_at >= ? AND placed_at < ? AND `+bizCityFilter+`
 						)
 						GROUP BY menu_item_id
 					) AS sold
@@ -832,7 +898,7 @@ func (r registrar) bizRankings() {
 					SELECT id AS restaurant_id, name AS restaurant_name FROM {restaurants} FINAL WHERE _is_deleted = 0
 				) AS restaurant USING restaurant_id
 				ORDER BY units DESC, menu_item_id
-				LIMIT ?`, out.Body.From, out.Body.To, city, city, in.Limit); err != nil {
+				LIMIT ?`, lines[0], lines[1], orders[0], orders[1], out.Body.From, out.Body.To, city, city, in.Limit); err != nil {
 				return nil, err
 			}
 			for i := range out.Body.Dishes {
@@ -905,12 +971,13 @@ type CityHeatOutput struct {
 }
 
 // bizDeliveredMinutes joins orders (left side, key oid) with the seconds from placement to
-// delivery of the delivered ones placed in [from, to) (orders mirror FINAL); binds from, to.
+// delivery of the delivered ones placed in [from, to) (orders mirror FINAL); binds the id
+// bounds of the orders placed in the window, from, to.
 const bizDeliveredMinutes = `
 	JOIN (
 		SELECT id AS oid, toUInt8(1) AS delivered, toInt64(assumeNotNull(delivered_at)) - toInt64(placed_at) AS seconds
 		FROM {orders} FINAL
-		WHERE _is_deleted = 0 AND status = 'delivered' AND placed_at >= ? AND placed_at < ?
+		WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'delivered' AND placed_at >= ? AND placed_at < ?
 	) AS done USING oid`
 
 func (r registrar) bizWeather() {
@@ -926,6 +993,10 @@ func (r registrar) bizWeather() {
 			}
 			out := &WeatherOrdersOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
+			lo, hi, err := r.d.ids(ctx, idbounds.OrdersPlaced, out.Body.From, out.Body.To)
+			if err != nil {
+				return nil, fmt.Errorf("weather: %w", err)
+			}
 			var rows []struct {
 				Condition string `ch:"cond"`
 				Orders    int64  `ch:"orders"`
@@ -941,7 +1012,7 @@ func (r registrar) bizWeather() {
 				) AS placed
 				ANY LEFT`+bizDeliveredMinutes+`
 				GROUP BY cond
-				ORDER BY orders DESC, cond`, out.Body.From, out.Body.To, city, city, out.Body.From, out.Body.To); err != nil {
+				ORDER BY orders DESC, cond`, out.Body.From, out.Body.To, city, city, lo, hi, out.Body.From, out.Body.To); err != nil {
 				return nil, err
 			}
 			out.Body.Conditions = make([]ConditionOrders, len(rows))
@@ -965,6 +1036,10 @@ func (r registrar) bizWeather() {
 			}
 			out := &WeatherImpactOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
+			lo, hi, err := r.d.ids(ctx, idbounds.OrdersPlaced, out.Body.From, out.Body.To)
+			if err != nil {
+				return nil, fmt.Errorf("weather: %w", err)
+			}
 			var rows []struct {
 				Rain      bool  `ch:"is_rain"`
 				Rush      bool  `ch:"is_rush_hour"`
@@ -979,7 +1054,7 @@ func (r registrar) bizWeather() {
 					WHERE placed_at >= ? AND placed_at < ? AND `+bizCityFilter+`
 				) AS placed
 				ANY INNER`+bizDeliveredMinutes+`
-				GROUP BY is_rain, is_rush_hour`, out.Body.From, out.Body.To, city, city, out.Body.From, out.Body.To); err != nil {
+				GROUP BY is_rain, is_rush_hour`, out.Body.From, out.Body.To, city, city, lo, hi, out.Body.From, out.Body.To); err != nil {
 				return nil, err
 			}
 			type sums struct{ n, seconds int64 }
@@ -1120,6 +1195,13 @@ type RoutesListInput struct {
 	LimitParam
 }
 
+// ActiveRoutesInput selects the orders on their way.
+type ActiveRoutesInput struct {
+	CityParam
+	AgeParams
+	LimitParam
+}
+
 // ActiveRoutesOutput lists the orders on their way.
 type ActiveRoutesOutput struct {
 	Body struct {
@@ -1183,10 +1265,14 @@ func (r registrar) bizRoutes() {
 				t := o.Delivered.UTC()
 				b.DeliveredAt = &t
 			}
+			lo, hi, err := r.d.idsOfOrders(ctx, idbounds.PositionsByOrder, in.ID, in.ID)
+			if err != nil {
+				return nil, fmt.Errorf("order route: %w", err)
+			}
 			if err := r.d.bizSelect(ctx, "order route", &b.Fixes, `SELECT `+bizFixColumns+`
 				FROM {courier_positions} FINAL
-				WHERE _is_deleted = 0 AND order_id = ?
-				ORDER BY recorded_at, id`, in.ID); err != nil {
+				WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND order_id = ?
+				ORDER BY recorded_at, id`, lo, hi, in.ID); err != nil {
 				return nil, err
 			}
 			if len(b.Fixes) == 0 {
@@ -1221,11 +1307,15 @@ func (r registrar) bizRoutes() {
 			b.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
 			b.CourierID, b.Name = in.ID, couriers[0].Name
 			b.Fixes = []RouteFix{}
+			lo, hi, err := r.d.ids(ctx, idbounds.PositionsByTime, b.From, b.To)
+			if err != nil {
+				return nil, fmt.Errorf("courier route: %w", err)
+			}
 			if err := r.d.bizSelect(ctx, "courier route", &b.Fixes, `SELECT `+bizFixColumns+`
 				FROM {courier_positions} FINAL
-				WHERE _is_deleted = 0 AND courier_id = ? AND recorded_at >= ? AND recorded_at < ?
+				WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND courier_id = ? AND recorded_at >= ? AND recorded_at < ?
 				ORDER BY recorded_at, id
-				LIMIT ?`, in.ID, b.From, b.To, in.Limit+1); err != nil {
+				LIMIT ?`, lo, hi, in.ID, b.From, b.To, in.Limit+1); err != nil {
 				return nil, err
 			}
 			if len(b.Fixes) > in.Limit {
@@ -1239,10 +1329,11 @@ func (r registrar) bizRoutes() {
 
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "list-active-routes", Method: http.MethodGet, Path: "/v1/routes/active",
 		Summary: "Orders on their way", Tags: []string{"Routes"},
-		Description: "Orders picked up and not delivered (orders mirror FINAL, status picked_up), oldest placed first, each with " +
+		Description: "Orders placed within max_age, picked up and not delivered (orders mirror FINAL, status picked_up), oldest " +
+			"placed first, each with " +
 			"its latest GPS fix (courier_positions mirror FINAL) and minutes_late = max(0, minutes since placed_at − " +
 			"promised_minutes) at now."}),
-		func(ctx context.Context, in *RoutesListInput) (*ActiveRoutesOutput, error) {
+		func(ctx context.Context, in *ActiveRoutesInput) (*ActiveRoutesOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
 				return nil, err
@@ -1250,24 +1341,34 @@ func (r registrar) bizRoutes() {
 			out := &ActiveRoutesOutput{}
 			out.Body.AsOf = r.d.now()
 			out.Body.Orders = []ActiveRoute{}
-			const onTheWay = `SELECT id FROM {orders} FINAL WHERE _is_deleted = 0 AND status = 'picked_up' AND ` + bizCityFilter
+			since := in.since(out.Body.AsOf)
+			lo, hi, err := r.d.ids(ctx, idbounds.OrdersPlaced, since, farFuture)
+			if err != nil {
+				return nil, fmt.Errorf("active routes: %w", err)
+			}
+			fixLo, fixHi, err := r.d.idsOfOrders(ctx, idbounds.PositionsByOrder, lo, hi)
+			if err != nil {
+				return nil, fmt.Errorf("active routes: %w", err)
+			}
+			const onTheWay = `SELECT id FROM {orders} FINAL
+				WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'picked_up' AND placed_at >= ? AND ` + bizCityFilter
 			if err := r.d.bizSelect(ctx, "active routes", &out.Body.Orders, `SELECT oid, city_id, restaurant_id, courier_id,
 				placed_at, picked_up_at, promised_minutes, drop_lat, drop_lon, has_fix, fix_lat, fix_lon, fix_speed_kmh, fix_at
 				FROM (
 					SELECT id AS oid, city_id, restaurant_id, courier_id, placed_at, picked_up_at, promised_minutes, drop_lat, drop_lon
 					FROM {orders} FINAL
-					WHERE _is_deleted = 0 AND status = 'picked_up' AND `+bizCityFilter+`
+					WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'picked_up' AND placed_at >= ? AND `+bizCityFilter+`
 				) AS on_the_way
 				ANY LEFT JOIN (
 					SELECT assumeNotNull(order_id) AS oid, toUInt8(1) AS has_fix, lat AS fix_lat, lon AS fix_lon,
 					       toFloat64(speed_kmh) AS fix_speed_kmh, recorded_at AS fix_at
 					FROM {courier_positions} FINAL
-					WHERE _is_deleted = 0 AND order_id IN (`+onTheWay+`)
+					WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND order_id IN (`+onTheWay+`)
 					ORDER BY recorded_at DESC, id DESC
 					LIMIT 1 BY oid
 				) AS last_fix USING oid
 				ORDER BY placed_at, oid
-				LIMIT ?`, city, city, city, city, in.Limit); err != nil {
+				LIMIT ?`, lo, hi, since, city, city, fixLo, fixHi, lo, hi, since, city, city, in.Limit); err != nil {
 				return nil, err
 			}
 			for i := range out.Body.Orders {
@@ -1301,21 +1402,41 @@ func (r registrar) bizRoutes() {
 				return nil, err
 			}
 			out := &RecentRoutesOutput{}
-			out.Body.Orders = []RecentRoute{}
-			if err := r.d.bizSelect(ctx, "recent routes", &out.Body.Orders, `SELECT id, city_id, restaurant_id, courier_id, placed_at,
-				picked_up_at, assumeNotNull(delivered_at) AS delivered, toFloat64(distance_km) AS direct_km
-				FROM {orders} FINAL
-				WHERE _is_deleted = 0 AND status = 'delivered' AND delivered_at IS NOT NULL AND `+bizCityFilter+`
-				ORDER BY delivered DESC, id DESC
-				LIMIT ?`, city, city, in.Limit); err != nil {
-				return nil, err
+			// The latest deliveries of the last day when it has enough of them (then no older one
+			// can be among them), else of all time.
+			for _, since := range []time.Time{r.d.now().Add(-24 * time.Hour), {}} {
+				lo, hi, err := int64(math.MinInt64), int64(math.MaxInt64), error(nil)
+				if !since.IsZero() {
+					if lo, hi, err = r.d.ids(ctx, idbounds.OrdersDelivered, since, farFuture); err != nil {
+						return nil, fmt.Errorf("recent routes: %w", err)
+					}
+				}
+				out.Body.Orders = []RecentRoute{}
+				if err := r.d.bizSelect(ctx, "recent routes", &out.Body.Orders, `SELECT id, city_id, restaurant_id, courier_id, placed_at,
+					picked_up_at, assumeNotNull(delivered_at) AS delivered, toFloat64(distance_km) AS direct_km
+					FROM {orders} FINAL
+					WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'delivered' AND delivered_at IS NOT NULL
+						AND `+bizCityFilter+`
+					ORDER BY delivered DESC, id DESC
+					LIMIT ?`, lo, hi, city, city, in.Limit); err != nil {
+					return nil, err
+				}
+				if len(out.Body.Orders) == in.Limit {
+					break
+				}
 			}
 			if len(out.Body.Orders) == 0 {
 				return out, nil
 			}
 			ids := make([]int64, len(out.Body.Orders))
+			first, last := out.Body.Orders[0].OrderID, out.Body.Orders[0].OrderID
 			for i, o := range out.Body.Orders {
 				ids[i] = o.OrderID
+				first, last = min(first, o.OrderID), max(last, o.OrderID)
+			}
+			fixLo, fixHi, err := r.d.idsOfOrders(ctx, idbounds.PositionsByOrder, first, last)
+			if err != nil {
+				return nil, fmt.Errorf("recent routes: %w", err)
 			}
 			var fixes []struct {
 				OrderID int64   `ch:"oid"`
@@ -1324,8 +1445,8 @@ func (r registrar) bizRoutes() {
 			}
 			if err := r.d.bizSelect(ctx, "recent routes", &fixes, `SELECT assumeNotNull(order_id) AS oid, lat, lon
 				FROM {courier_positions} FINAL
-				WHERE _is_deleted = 0 AND order_id IS NOT NULL AND has(?, assumeNotNull(order_id))
-				ORDER BY oid, recorded_at, id`, ids); err != nil {
+				WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND order_id IS NOT NULL AND has(?, assumeNotNull(order_id))
+				ORDER BY oid, recorded_at, id`, fixLo, fixHi, ids); err != nil {
 				return nil, err
 			}
 			type path struct {

@@ -178,6 +178,8 @@ func TestBizReads(t *testing.T) {
 				"map[courier_id:12 lat:36.805 lon:10.185 order_id:1005 recorded_at:2026-11-20T12:20:00Z speed_kmh:25.5]] " +
 				"[1013 21 15 2026-11-20T12:15:00Z 2026-11-20T12:25:00Z 30 0 <nil>]]"},
 		{"active routes in Sfax", "/v1/routes/active?city=Sfax", "orders", []string{"order_id"}, "[[1013]]"},
+		// Placed within 20 minutes, from 12:10 on: not 1005 (12:00).
+		{"active routes of 20 minutes", "/v1/routes/active?max_age=20m", "orders", []string{"order_id"}, "[[1013]]"},
 		// The latest 4 delivered: 1002 (12:20), 1004 (12:15), 1003 (12:14, no fix), 1001 (12:10,
 		// 3 fixes once the replayed copy is collapsed).
 		{"recent routes", "/v1/routes/recent?limit=4", "orders",
@@ -349,6 +351,7 @@ func TestBizReads(t *testing.T) {
 			{"/v1/routes/orders/0", "path.id"},
 			{"/v1/routes/couriers/11?limit=10001", "query.limit"},
 			{"/v1/models?limit=0", "query.limit"},
+			{"/v1/routes/active?max_age=1w", "query.max_age"},
 		} {
 			code, body := s.do(t, http.MethodGet, tc.path, "", nil)
 			if code != http.StatusUnprocessableEntity || !bizHasLocation(body, tc.location) {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flavortrend/flavortrend/internal/calendar"
+	"github.com/flavortrend/flavortrend/internal/idbounds"
 )
 
 // The live-operations reads (SPEC §8): KPIs, live orders, static and dynamic SLA, model
@@ -74,6 +75,7 @@ type KPIsOutput struct {
 // LiveOrdersInput selects live orders.
 type LiveOrdersInput struct {
 	CityParam
+	AgeParams
 	LimitParam
 }
 
@@ -360,15 +362,15 @@ func (r registrar) opsReads() {
 
 	huma.Register(r.api, r.opsRead(huma.Operation{OperationID: "list-live-orders", Method: http.MethodGet, Path: "/v1/orders/live",
 		Summary: "Live orders", Tags: []string{"Orders"},
-		Description: "The newest open orders (placed, accepted or picked up, current state in the orders mirror, deleted " +
-			"orders left out), newest placed first, with the delivery minutes the ETA model predicted at placement and its " +
+		Description: "The newest open orders placed within max_age (placed, accepted or picked up, current state in the " +
+			"orders mirror, deleted orders left out), newest placed first, with the delivery minutes the ETA model predicted at placement and its " +
 			"version when there is a prediction."}),
 		func(ctx context.Context, in *LiveOrdersInput) (*LiveOrdersOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
 				return nil, err
 			}
-			orders, err := r.opsLiveOrders(ctx, city, in.Limit)
+			orders, err := r.opsLiveOrders(ctx, city, in.since(r.d.now()), in.Limit)
 			return &LiveOrdersOutput{Body: LiveOrders{AsOf: r.d.now(), Orders: orders}}, err
 		})
 
@@ -625,9 +627,11 @@ func (r registrar) opsKPIs(ctx context.Context, w WindowParams, city int32) (KPI
 	}
 	k.ETA.MAEMinutes = opsRatio(absErr, k.ETA.Delivered)
 
-	// Every version counts, tombstones included: each is a change the pipeline carried.
+	// Every version counts, tombstones included: each is a change the pipeline carried
+	// (table_freshness_state keeps the newest without a scan of the mirror).
 	var newest int64
-	if err := r.d.CH.QueryRow(ctx, `SELECT max(_source_ts_ms) FROM `+r.d.table("orders")).Scan(&newest); err != nil {
+	if err := r.d.CH.QueryRow(ctx, `SELECT maxMerge(newest) FROM `+r.d.table("table_freshness_state")+
+		` WHERE table = 'orders'`).Scan(&newest); err != nil {
 		return k, fmt.Errorf("kpis freshness: %w", err)
 	}
 	if newest > 0 {
@@ -638,11 +642,16 @@ func (r registrar) opsKPIs(ctx context.Context, w WindowParams, city int32) (KPI
 	return k, nil
 }
 
-func (r registrar) opsLiveOrders(ctx context.Context, city int32, limit int) ([]LiveOrder, error) {
+func (r registrar) opsLiveOrders(ctx context.Context, city int32, since time.Time, limit int) ([]LiveOrder, error) {
 	now := r.d.now()
+	lo, hi, err := r.d.ids(ctx, idbounds.OrdersPlaced, since, farFuture)
+	if err != nil {
+		return nil, fmt.Errorf("live orders: %w", err)
+	}
 	q, args := opsCityFilter(`SELECT id, city_id, restaurant_id, courier_id, status, placed_at, accepted_at, picked_up_at,
 		items_count, toFloat64(total), toFloat64(distance_km), promised_minutes
-		FROM `+r.d.table("orders")+` FINAL WHERE _is_deleted = 0 AND status IN ('placed', 'accepted', 'picked_up')`, nil, city)
+		FROM `+r.d.table("orders")+` FINAL WHERE id >= ? AND id <= ? AND _is_deleted = 0
+			AND status IN ('placed', 'accepted', 'picked_up') AND placed_at >= ?`, []any{lo, hi, since}, city)
 	q, args = q+" ORDER BY placed_at DESC, id DESC LIMIT ?", append(args, limit)
 	orders, err := opsCollect(ctx, r.d.CH, q, args, func(rows driver.Rows) (LiveOrder, error) {
 		var o LiveOrder

@@ -257,6 +257,8 @@ func TestOpsReads(t *testing.T) {
 		get(t, "/v1/orders/live?limit=2", api.LiveOrders{AsOf: now, Orders: []api.LiveOrder{o603, o601}})
 		get(t, "/v1/orders/live?city=Sousse", api.LiveOrders{AsOf: now, Orders: []api.LiveOrder{o607}})
 		get(t, "/v1/orders/live?city=2", api.LiveOrders{AsOf: now, Orders: []api.LiveOrder{}})
+		// Placed within 20 minutes, from 12:10:00 on: not 607 (12:05).
+		get(t, "/v1/orders/live?max_age=20m", api.LiveOrders{AsOf: now, Orders: []api.LiveOrder{o603, o601, o602}})
 	})
 
 	t.Run("sla violations", func(t *testing.T) {
@@ -375,6 +377,8 @@ func TestOpsReads(t *testing.T) {
 			{"/v1/kpis?city=Atlantis", "query.city"},
 			{"/v1/orders/live?limit=0", "query.limit"},
 			{"/v1/orders/live?city=99", "query.city"},
+			{"/v1/orders/live?max_age=32d", "query.max_age"},
+			{"/v1/orders/live?max_age=0h", "query.max_age"},
 			{"/v1/sla/violations?from=2026-11-20T12:00:00Z&to=2026-11-20T11:00:00Z", "query.to"},
 			{"/v1/sla/violations?kind=late", "query.kind"},
 			{"/v1/sla/dynamic-violations?limit=1001", "query.limit"},

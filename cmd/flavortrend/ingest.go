@@ -7,6 +7,8 @@ import (
 
 	"github.com/flavortrend/flavortrend/ingest"
 	"github.com/flavortrend/flavortrend/internal/config"
+	"github.com/flavortrend/flavortrend/internal/revenue"
+	"github.com/flavortrend/flavortrend/internal/store"
 )
 
 func ingestCommand() command {
@@ -35,6 +37,20 @@ func ingestCommand() command {
 				return err
 			}
 			defer in.Close()
+			if cfg.SealInterval > 0 {
+				conn, err := store.ClickHouse(ctx, cfg.ClickHouse)
+				if err != nil {
+					return err
+				}
+				defer conn.Close()
+				sealCtx, stopSeal := context.WithCancel(ctx)
+				sealed := make(chan struct{})
+				defer func() { stopSeal(); <-sealed }() // before the connection closes
+				go func() {
+					defer close(sealed)
+					revenue.Store{Conn: conn, Database: cfg.ClickHouse.Database}.Run(sealCtx, cfg.SealInterval, log)
+				}()
+			}
 			slog.Info("ingest started", "group", cfg.Group, "topics", cfg.TopicPrefix+".public.*", "clickhouse", cfg.ClickHouse.Addr+"/"+cfg.ClickHouse.Database)
 			err = in.Run(ctx)
 			st := in.Stats()

@@ -30,6 +30,7 @@ func commands() []command {
 		generateCommand(),
 		cdcCommand(),
 		ingestCommand(),
+		sealCommand(),
 		enrichCommand(),
 		trainCommand(),
 		watchCommand(),

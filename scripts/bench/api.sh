@@ -3,8 +3,10 @@
 # (flavortrend_apib) gets FT_BENCH_API_ORDERS orders (10M by default) over the last 30 days,
 # the same rows in PostgreSQL's operational orders table and in ClickHouse (the orders mirror
 # and the facts the enricher would have written: orders_enriched, eta_outcomes,
-# sla_violations, city_pressure), computed from the row number by the same formulas in both.
-# Then flavortrend api serves them and scripts/bench/apilat times every read endpoint (p50/p95)
+# sla_violations, city_pressure), computed from the row number by the same formulas in both;
+# ClickHouse also gets two order lines and three GPS fixes per order. Once the revenue of the
+# finished hours is sealed (flavortrend seal, as the ingester does every minute), flavortrend
+# api serves them and scripts/bench/apilat times every read endpoint (p50/p95)
 # and, beside four of them, the same answer computed the way the original did: SQL over the
 # operational PostgreSQL tables.
 set -euo pipefail
@@ -39,12 +41,13 @@ bin/flavortrend migrate -target clickhouse -ch-database "$db" >/dev/null
 nrest=$("${psql[@]}" -d "$db" -c "SELECT max(id) FROM restaurants")
 ncour=$("${psql[@]}" -d "$db" -c "SELECT max(id) FROM couriers")
 ncust=$("${psql[@]}" -d "$db" -c "SELECT max(id) FROM customers")
+nmenu=$("${psql[@]}" -d "$db" -c "SELECT max(id) FROM menu_items")
 t0=$(date -u +%s)
 start=$((t0 - 30 * 86400))
 step=$(awk -v n="$orders" 'BEGIN { printf "%.9f", 30 * 86400 / n }')
 
 # The dimensions ClickHouse needs for names, from PostgreSQL.
-for table in cities restaurants couriers; do
+for table in cities restaurants couriers menu_items; do
 	cols=$("${psql[@]}" -d "$db" -c "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '$table'")
 	"${psql[@]}" -d "$db" -c "COPY (SELECT * FROM $table) TO STDOUT WITH (FORMAT csv, NULL '\\N')" |
 		"${ch[@]}" -q "INSERT INTO $table ($cols) FORMAT CSV"
@@ -101,9 +104,23 @@ SELECT id, city_id, 'breach', placed_at, placed_at + 2700, assumeNotNull(deliver
 SELECT toInt32(1 + number % 24), toDateTime(intDiv($start, 60) * 60 + intDiv(number, 24) * 60), toInt32(number % 7),
 	toInt32(1 + number % 5), (number % 7) / (1 + number % 5), 0, round(100 * 0.7 * (1 - exp(-((number % 7) / (1 + number % 5)) / 2.5)), 1),
 	'normal', number, 0, 0 FROM numbers(24 * 30 * 1440)"
+# Lines 2g and 2g + 1 (dishes 1 + (7g + k) mod M, qty 1 + k); fixes 3g … 3g + 2 at pick-up,
+# +5 and +10 minutes.
+"${ch[@]}" -q "INSERT INTO order_items (id, order_id, menu_item_id, qty, unit_price, _version, _is_deleted, _source_ts_ms)
+SELECT 2 * g + k, g, toInt32(1 + (7 * g + k) % $nmenu), toInt32(1 + k), toDecimal32(10, 3), 2 * g + k, 0, 0
+FROM (SELECT number + 1 AS g FROM numbers($orders)) ARRAY JOIN [0, 1] AS k"
+"${ch[@]}" -q "INSERT INTO courier_positions (id, courier_id, order_id, recorded_at, lat, lon, speed_kmh, _version, _is_deleted,
+	_source_ts_ms)
+SELECT 3 * g + k, toInt32(1 + g % $ncour), g, toDateTime(toUInt32($start + g * $step + 720 + 300 * k)), 36.8 + k / 1000,
+	10.18 + k / 1000, toDecimal32(20 + k, 1), 3 * g + k, 0, 0
+FROM (SELECT number + 1 AS g FROM numbers($orders)) ARRAY JOIN [0, 1, 2] AS k"
 echo "loaded in $(($(date -u +%s) - t0)) s"
+
+# A seal covers the changes ingested more than 2 minutes before it (internal/revenue).
+sleep 125
+bin/flavortrend seal -ch-database "$db"
 
 bin/flavortrend api -addr "$addr" -pg-url "$url" -ch-database "$db" 2>"$logs/bench-api.log" &
 api_pid=$!
 for _ in $(seq 50); do curl -sf "http://$addr/healthz" >/dev/null && break; sleep 0.2; done
-go run ./scripts/bench/apilat -api "http://$addr" -pg-url "$url" -requests "$requests"
+go run ./scripts/bench/apilat -api "http://$addr" -pg-url "$url" -requests "$requests" -order "$orders"
