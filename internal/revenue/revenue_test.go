@@ -69,7 +69,7 @@ func TestReadAndSeal(t *testing.T) {
 		version{3, 1, "delivered", h10.Add(65 * time.Minute), "30.25", 7, 0, old},
 		version{4, 1, "cancelled", h10.Add(70 * time.Minute), "99", 8, 0, old},
 		version{5, 2, "delivered", h10.Add(110 * time.Minute), "40", 9, 0, old},
-		version{5, 2, "", h10.Add(110 * time.Minute), "0", 10, 1, old}, // deleted
+		version{5, 2, "", h10.Add(110 * time.Minute), "0", 10, 1, old},          // deleted
 		version{1, 1, "delivered", h10.Add(15 * time.Minute), "21", 11, 0, old}, // a correction
 	)
 	want := "10:00 c1 1 21000; 10:00 c2 1 15500; 11:00 c1 1 30250"
