@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/flavortrend/flavortrend/internal/delivered"
 	"github.com/flavortrend/flavortrend/internal/idbounds"
-	"github.com/flavortrend/flavortrend/internal/revenue"
 )
 
 // Reads of the CDC mirrors by a time window first narrow them to the window's id range
@@ -36,9 +36,10 @@ func rangeArgs(r idbounds.Range, err error) (lo, hi int64, _ error) {
 	return r.Lo, r.Hi, nil
 }
 
-// revenue reads the sealed and live revenue (internal/revenue).
-func (d *Deps) revenue() revenue.Store {
-	return revenue.Store{Conn: d.CH, Database: d.CHDatabase}
+// delivered reads the sums of the delivered orders per hour, sealed and live
+// (internal/delivered).
+func (d *Deps) delivered() delivered.Store {
+	return delivered.Store{Conn: d.CH, Database: d.CHDatabase}
 }
 
 // farFuture ends a window open towards the future.

@@ -70,7 +70,7 @@ func parseSpan(s string) (time.Duration, error) {
 
 // AgeParams bound a list of open orders by their age.
 type AgeParams struct {
-	MaxAge string `query:"max_age" default:"24h" pattern:"^[1-9][0-9]{0,4}[mhd]$" doc:"Only orders placed within this span before now: minutes (m), hours (h) or days (d), e.g. 6h, 24h, 7d; at most 31 days. An order open for longer is stuck rather than live: it shows as an at-risk SLA violation at its deadline."`
+	MaxAge string `query:"max_age" default:"6h" pattern:"^[1-9][0-9]{0,4}[mhd]$" doc:"Only orders placed within this span before now: minutes (m), hours (h) or days (d), e.g. 6h, 24h, 7d; at most 31 days. An order open for longer is stuck rather than live: it shows as an at-risk SLA violation at its deadline."`
 }
 
 // Resolve checks max_age (a 422 naming the parameter).

@@ -7,19 +7,20 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/flavortrend/flavortrend/generate/geo"
+	"github.com/flavortrend/flavortrend/internal/delivered"
 	"github.com/flavortrend/flavortrend/internal/idbounds"
-	"github.com/flavortrend/flavortrend/internal/revenue"
 )
 
 // The business reads of SPEC §8 answer from ClickHouse (sql/clickhouse, docs/clickhouse.md):
 // CDC mirrors with FINAL and _is_deleted = 0 within the id bounds of the window (bounds.go),
-// fact tables with FINAL (ordered by their event time), revenue from internal/revenue. Every query runs on 18.16 and on current releases:
+// fact tables with FINAL (ordered by their event time), revenue and rankings from internal/delivered. Every query runs on 18.16 and on current releases:
 // one JOIN per SELECT (nested subqueries instead), ANY joins with USING on subqueries that
 // have an alias (the current analyzer requires one), no window functions, and no alias that
 // shadows a column it is computed from. Times are UTC throughout.
@@ -533,7 +534,7 @@ type bizRevenue struct {
 	deliveredOrders, millimes int64
 }
 
-func (x *bizRevenue) add(r revenue.Row) {
+func (x *bizRevenue) add(r delivered.Row) {
 	x.deliveredOrders += r.DeliveredOrders
 	x.millimes += r.Millimes
 }
@@ -543,27 +544,46 @@ func (x bizRevenue) revenue() Revenue {
 	return Revenue{GMV: gmv, DeliveredOrders: x.deliveredOrders, AOV: bizAOV(gmv, x.deliveredOrders)}
 }
 
-// bizRevenueRows are the revenue per city and hour of the orders delivered in [from, to)
-// (internal/revenue: the sealed hours, and a live sum of the others).
-func (d *Deps) bizRevenueRows(ctx context.Context, from, to time.Time, city int32) ([]revenue.Row, error) {
-	rows, err := d.revenue().Read(ctx, from, to, city)
+// bizDeliveredRows are the sums per hour and key of dim of the orders delivered in [from, to)
+// (internal/delivered: the sealed hours, and a live sum of the others).
+func (d *Deps) bizDeliveredRows(ctx context.Context, dim delivered.Dim, from, to time.Time, city int32) ([]delivered.Row, error) {
+	rows, err := d.delivered().Read(ctx, dim, from, to, city)
 	if err != nil {
-		return nil, fmt.Errorf("revenue: %w", err)
+		return nil, fmt.Errorf("delivered %s sums: %w", dim, err)
 	}
 	return rows, nil
 }
 
-// bizDelivered are the orders delivered in [from, to) (orders mirror FINAL, status delivered,
-// by delivered_at, within the window's id bounds); binds lo, hi, from, to and the city twice.
-const bizDelivered = `
-	FROM {orders} FINAL
-	WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'delivered' AND delivered_at >= ? AND delivered_at < ?
-		AND ` + bizCityFilter
+// bizDeliveredByKey sums bizDeliveredRows over the hours, per key.
+func (d *Deps) bizDeliveredByKey(ctx context.Context, dim delivered.Dim, from, to time.Time, city int32) ([]delivered.Row, error) {
+	rows, err := d.bizDeliveredRows(ctx, dim, from, to, city)
+	if err != nil {
+		return nil, err
+	}
+	at := map[int64]int{} // index in out
+	var out []delivered.Row
+	for _, x := range rows {
+		i, ok := at[x.Key]
+		if !ok {
+			i = len(out)
+			at[x.Key] = i
+			out = append(out, delivered.Row{Key: x.Key, CityID: x.CityID})
+		}
+		sum := &out[i]
+		sum.DeliveredOrders += x.DeliveredOrders
+		sum.Millimes += x.Millimes
+		sum.DeliverySeconds += x.DeliverySeconds
+	}
+	return out, nil
+}
 
-// bizDeliveredArgs are the arguments of bizDelivered.
-func (d *Deps) bizDeliveredArgs(ctx context.Context, from, to time.Time, city int32) ([]any, error) {
-	lo, hi, err := d.ids(ctx, idbounds.OrdersDelivered, from, to)
-	return []any{lo, hi, from, to, city, city}, err
+// bizKeys are the rows' keys, for a has(?, id) filter.
+func bizKeys(rows []delivered.Row) []int64 {
+	keys := make([]int64, len(rows))
+	for i, x := range rows {
+		keys[i] = x.Key
+	}
+	return keys
 }
 
 // bizMonday is the start of t's ISO week, 00:00 UTC.
@@ -576,7 +596,7 @@ func bizMonday(t time.Time) time.Time {
 // bizRevenueSource says where the revenue endpoints' sums come from.
 const bizRevenueSource = "GMV = Σ total (TND) of the orders delivered in [from, to) (orders CDC mirror, newest version, not " +
 	"deleted), delivered_orders = their count, AOV = GMV / delivered_orders. Finished hours are read from their seal " +
-	"(revenue_per_city_hour_sealed) while it is valid, the rest is summed from the mirror at the request."
+	"(delivered_per_hour_sealed) while it is valid, the rest is summed from the mirror at the request."
 
 func (r registrar) bizRevenue() {
 	const base = "Time base: delivered_at in UTC; delivered orders only (status delivered). "
@@ -589,7 +609,7 @@ func (r registrar) bizRevenue() {
 			}
 			out := &RevenueOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			rows, err := r.d.bizRevenueRows(ctx, out.Body.From, out.Body.To, city)
+			rows, err := r.d.bizDeliveredRows(ctx, delivered.City, out.Body.From, out.Body.To, city)
 			if err != nil {
 				return nil, err
 			}
@@ -608,7 +628,7 @@ func (r registrar) bizRevenue() {
 		func(ctx context.Context, in *RevenueByCityInput) (*RevenueByCityOutput, error) {
 			out := &RevenueByCityOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			rows, err := r.d.bizRevenueRows(ctx, out.Body.From, out.Body.To, 0)
+			rows, err := r.d.bizDeliveredRows(ctx, delivered.City, out.Body.From, out.Body.To, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -657,7 +677,7 @@ func (r registrar) bizRevenue() {
 			}
 			now := r.d.now()
 			first := bizMonday(now).AddDate(0, 0, -7*(in.Weeks-1))
-			rows, err := r.d.bizRevenueRows(ctx, first, now, city)
+			rows, err := r.d.bizDeliveredRows(ctx, delivered.City, first, now, city)
 			if err != nil {
 				return nil, err
 			}
@@ -699,7 +719,7 @@ func (r registrar) bizRevenue() {
 			now := r.d.now()
 			start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 			next := start.AddDate(0, 1, 0)
-			rows, err := r.d.bizRevenueRows(ctx, start, now, city)
+			rows, err := r.d.bizDeliveredRows(ctx, delivered.City, start, now, city)
 			if err != nil {
 				return nil, err
 			}
@@ -790,8 +810,8 @@ type TopDishesOutput struct {
 func (r registrar) bizRankings() {
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "list-top-restaurants", Method: http.MethodGet, Path: "/v1/top/restaurants",
 		Summary: "Top restaurants", Tags: []string{"Rankings"},
-		Description: "Restaurants by their orders delivered in [from, to) (orders mirror FINAL, status delivered, by delivered_at " +
-			"in UTC, as /v1/revenue, summed at the request) and the GMV of those orders (Σ total, TND)."}),
+		Description: "Restaurants by their orders delivered in [from, to) (orders mirror, status delivered, by delivered_at " +
+			"in UTC, as /v1/revenue: sealed hours and a live sum of the rest) and the GMV of those orders (Σ total, TND)."}),
 		func(ctx context.Context, in *RankingInput) (*TopRestaurantsOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -799,32 +819,53 @@ func (r registrar) bizRankings() {
 			}
 			out := &TopRestaurantsOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			args, err := r.d.bizDeliveredArgs(ctx, out.Body.From, out.Body.To, city)
+			sums, err := r.d.bizDeliveredByKey(ctx, delivered.Restaurant, out.Body.From, out.Body.To, city)
 			if err != nil {
-				return nil, fmt.Errorf("top restaurants: %w", err)
-			}
-			out.Body.Restaurants = []TopRestaurant{}
-			if err := r.d.bizSelect(ctx, "top restaurants", &out.Body.Restaurants, `SELECT restaurant_id, rest_city AS city_id, name, cuisine,
-				delivered_orders, gmv
-				FROM (
-					SELECT restaurant_id, any(city_id) AS rest_city, toInt64(count()) AS delivered_orders,
-					       toFloat64(sum(total)) AS gmv`+bizDelivered+`
-					GROUP BY restaurant_id
-				) AS sums
-				ANY LEFT JOIN (
-					SELECT id AS restaurant_id, name, cuisine FROM {restaurants} FINAL WHERE _is_deleted = 0
-				) AS restaurant USING restaurant_id
-				ORDER BY delivered_orders DESC, gmv DESC, restaurant_id
-				LIMIT ?`, append(args, in.Limit)...); err != nil {
 				return nil, err
+			}
+			sort.Slice(sums, func(i, j int) bool {
+				a, b := sums[i], sums[j]
+				if a.DeliveredOrders != b.DeliveredOrders {
+					return a.DeliveredOrders > b.DeliveredOrders
+				}
+				if a.Millimes != b.Millimes {
+					return a.Millimes > b.Millimes
+				}
+				return a.Key < b.Key
+			})
+			sums = sums[:min(len(sums), in.Limit)]
+			var names []struct {
+				ID      int32  `ch:"id"`
+				Name    string `ch:"name"`
+				Cuisine string `ch:"cuisine"`
+			}
+			if len(sums) == 0 { // has([], id) is an error on ClickHouse
+				out.Body.Restaurants = []TopRestaurant{}
+				return out, nil
+			}
+			if err := r.d.bizSelect(ctx, "top restaurants", &names, `SELECT id, name, cuisine FROM {restaurants} FINAL
+				WHERE _is_deleted = 0 AND has(?, toInt64(id))`, bizKeys(sums)); err != nil {
+				return nil, err
+			}
+			out.Body.Restaurants = make([]TopRestaurant, len(sums))
+			for i, x := range sums {
+				t := TopRestaurant{RestaurantID: int32(x.Key), CityID: x.CityID, DeliveredOrders: x.DeliveredOrders,
+					GMV: float64(x.Millimes) / 1000}
+				for _, n := range names {
+					if int64(n.ID) == x.Key {
+						t.Name, t.Cuisine = n.Name, n.Cuisine
+					}
+				}
+				out.Body.Restaurants[i] = t
 			}
 			return out, nil
 		})
 
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "list-top-couriers", Method: http.MethodGet, Path: "/v1/top/couriers",
 		Summary: "Top couriers", Tags: []string{"Rankings"},
-		Description: "Couriers by their deliveries in [from, to) (orders mirror FINAL, status delivered, by delivered_at in UTC), " +
-			"with the mean delivery minutes (delivered_at − placed_at) of those orders."}),
+		Description: "Couriers by their deliveries in [from, to) (orders mirror, status delivered, by delivered_at in UTC, as " +
+			"/v1/revenue: sealed hours and a live sum of the rest), with the mean delivery minutes (delivered_at − placed_at) " +
+			"of those orders."}),
 		func(ctx context.Context, in *RankingInput) (*TopCouriersOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -832,25 +873,45 @@ func (r registrar) bizRankings() {
 			}
 			out := &TopCouriersOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			args, err := r.d.bizDeliveredArgs(ctx, out.Body.From, out.Body.To, city)
+			sums, err := r.d.bizDeliveredByKey(ctx, delivered.Courier, out.Body.From, out.Body.To, city)
 			if err != nil {
-				return nil, fmt.Errorf("top couriers: %w", err)
-			}
-			out.Body.Couriers = []TopCourier{}
-			if err := r.d.bizSelect(ctx, "top couriers", &out.Body.Couriers, `SELECT cid AS courier_id, courier_city AS city_id, name, vehicle,
-				deliveries, seconds / deliveries / 60 AS avg_delivery_minutes
-				FROM (
-					SELECT assumeNotNull(courier_id) AS cid, any(city_id) AS courier_city, toInt64(count()) AS deliveries,
-					       sum(toInt64(assumeNotNull(delivered_at)) - toInt64(placed_at)) AS seconds`+bizDelivered+`
-					       AND courier_id IS NOT NULL
-					GROUP BY cid
-				) AS sums
-				ANY LEFT JOIN (
-					SELECT id AS cid, name, vehicle FROM {couriers} FINAL WHERE _is_deleted = 0
-				) AS courier USING cid
-				ORDER BY deliveries DESC, avg_delivery_minutes, cid
-				LIMIT ?`, append(args, in.Limit)...); err != nil {
 				return nil, err
+			}
+			sums = slices.DeleteFunc(sums, func(x delivered.Row) bool { return x.Key == 0 }) // no courier
+			mean := func(x delivered.Row) float64 { return float64(x.DeliverySeconds) / float64(x.DeliveredOrders) / 60 }
+			sort.Slice(sums, func(i, j int) bool {
+				a, b := sums[i], sums[j]
+				if a.DeliveredOrders != b.DeliveredOrders {
+					return a.DeliveredOrders > b.DeliveredOrders
+				}
+				if mean(a) != mean(b) {
+					return mean(a) < mean(b)
+				}
+				return a.Key < b.Key
+			})
+			sums = sums[:min(len(sums), in.Limit)]
+			var names []struct {
+				ID      int32  `ch:"id"`
+				Name    string `ch:"name"`
+				Vehicle string `ch:"vehicle"`
+			}
+			if len(sums) == 0 { // has([], id) is an error on ClickHouse
+				out.Body.Couriers = []TopCourier{}
+				return out, nil
+			}
+			if err := r.d.bizSelect(ctx, "top couriers", &names, `SELECT id, name, vehicle FROM {couriers} FINAL
+				WHERE _is_deleted = 0 AND has(?, toInt64(id))`, bizKeys(sums)); err != nil {
+				return nil, err
+			}
+			out.Body.Couriers = make([]TopCourier, len(sums))
+			for i, x := range sums {
+				c := TopCourier{CourierID: int32(x.Key), CityID: x.CityID, Deliveries: x.DeliveredOrders, AvgDeliveryMinutes: mean(x)}
+				for _, n := range names {
+					if int64(n.ID) == x.Key {
+						c.Name, c.Vehicle = n.Name, n.Vehicle
+					}
+				}
+				out.Body.Couriers[i] = c
 			}
 			return out, nil
 		})

@@ -69,16 +69,16 @@ def main(sql_dir):
     if rollups != "1\t1\t1 12.5":
         fail("rollup views gave %r, want one order, one breach, one delivery of 12.5" % rollups)
     # 0007: id bounds and the revenue hours that changed, fed by the same inserts, and the read
-    # of internal/revenue (its join shape) on this engine.
+    # of internal/delivered (its join shape) on this engine.
     bounds = str(s.query("""SELECT source, minMerge(min_id), maxMerge(max_id) FROM ft.id_bounds_state
         WHERE source LIKE 'orders.%' GROUP BY source ORDER BY source""", "TSV")).strip()
     if bounds != "orders.delivered_at\t1\t1\norders.placed_at\t1\t2":
         fail("id bounds gave %r, want delivered 1-1 and placed 1-2" % bounds)
     hours = str(s.query("""SELECT hour, sealed_at > changed + 120 AS valid
         FROM (
-            SELECT hour, maxMerge(changed) AS changed FROM ft.revenue_changes_state GROUP BY hour
+            SELECT hour, maxMerge(changed) AS changed FROM ft.delivered_changes_state GROUP BY hour
         ) AS changes ANY LEFT JOIN (
-            SELECT hour, max(sealed_at) AS sealed_at FROM ft.revenue_sealed_hours GROUP BY hour
+            SELECT hour, max(sealed_at) AS sealed_at FROM ft.delivered_sealed_hours GROUP BY hour
         ) AS seals USING hour ORDER BY hour""", "TSV")).strip()
     if hours != "2026-11-25 12:00:00\t0":
         fail("revenue hours gave %r, want 12:00 not sealed" % hours)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/flavortrend/flavortrend/ingest"
 	"github.com/flavortrend/flavortrend/internal/config"
-	"github.com/flavortrend/flavortrend/internal/revenue"
+	"github.com/flavortrend/flavortrend/internal/delivered"
 	"github.com/flavortrend/flavortrend/internal/store"
 )
 
@@ -48,7 +48,7 @@ func ingestCommand() command {
 				defer func() { stopSeal(); <-sealed }() // before the connection closes
 				go func() {
 					defer close(sealed)
-					revenue.Store{Conn: conn, Database: cfg.ClickHouse.Database}.Run(sealCtx, cfg.SealInterval, log)
+					delivered.Store{Conn: conn, Database: cfg.ClickHouse.Database}.Run(sealCtx, cfg.SealInterval, log)
 				}()
 			}
 			slog.Info("ingest started", "group", cfg.Group, "topics", cfg.TopicPrefix+".public.*", "clickhouse", cfg.ClickHouse.Addr+"/"+cfg.ClickHouse.Database)

@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"github.com/flavortrend/flavortrend/internal/config"
-	"github.com/flavortrend/flavortrend/internal/revenue"
+	"github.com/flavortrend/flavortrend/internal/delivered"
 	"github.com/flavortrend/flavortrend/internal/store"
 )
 
 func sealCommand() command {
 	return command{
 		name:    "seal",
-		summary: "seal the revenue of every finished hour that changed, once (the ingester does it every -seal-interval)",
+		summary: "seal the delivered orders (revenue, rankings) of every finished hour that changed, once (the ingester does it every -seal-interval)",
 		run: func(ctx context.Context, env config.Env, args []string, stdout io.Writer) error {
 			var ch config.ClickHouse
 			fs := config.NewFlags("seal", env)
@@ -28,7 +28,7 @@ func sealCommand() command {
 			}
 			defer conn.Close()
 			start := time.Now()
-			n, err := revenue.Store{Conn: conn, Database: ch.Database}.Seal(ctx)
+			n, err := delivered.Store{Conn: conn, Database: ch.Database}.Seal(ctx)
 			if err != nil {
 				return err
 			}

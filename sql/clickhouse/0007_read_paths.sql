@@ -20,10 +20,10 @@
 --
 -- 3. table_freshness_state: the newest source commit per mirror, without scanning it.
 --
--- 4. Revenue sealed per city and hour (revenue_per_city_hour_sealed, revenue_sealed_hours,
---    revenue_changes_state): exact sums for finished hours, written by the sealer that runs
---    in the ingester (internal/revenue) and read by the API beside a live sum of the hours
---    not sealed.
+-- 4. Delivered orders per hour by city, restaurant and courier (delivered_per_hour_sealed,
+--    delivered_sealed_hours, delivered_changes_state): exact sums for finished hours, written
+--    by the sealer that runs in the ingester (internal/delivered) and read by the API beside a
+--    live sum of the hours not sealed.
 
 -- 1. Facts by event time.
 DROP TABLE IF EXISTS orders_per_city_minute_mv;
@@ -255,22 +255,23 @@ SELECT 'orders' AS table, maxState(_source_ts_ms) AS newest FROM orders;
 
 INSERT INTO table_freshness_state SELECT 'orders', maxState(_source_ts_ms) FROM orders;
 
--- 4. Revenue per city and hour of delivered_at, sealed. The sealer (internal/revenue) takes a
--- time T from the server, computes each finished hour that changed since its last seal exactly
--- from the orders mirror (FINAL, within the hour's id bounds), writes its rows stamped T, then
--- the hour's marker stamped T. An hour's sealed rows are valid while no delivered version of
--- the hour was ingested at or after T − 120 s (an insert started before T may become visible
--- after the read); the API reads valid hours from here and sums the others live. A delete of a
--- delivered order (a tombstone carries no hour) is not seen until the hour changes again.
+-- 4. Delivered orders per hour of delivered_at, by city, restaurant and courier, sealed. The
+-- sealer (internal/delivered) takes a time T from the server, computes each finished hour that
+-- changed since its last seal exactly from the orders mirror (FINAL, within the hour's id
+-- bounds), writes its rows stamped T, then the hour's marker stamped T. An hour's sealed rows
+-- are valid while no delivered version of the hour was ingested at or after T − 120 s (an
+-- insert started before T may become visible after the read); the API reads valid hours from
+-- here and sums the others live. A delete of a delivered order (a tombstone carries no hour)
+-- is not seen until the hour changes again.
 
 -- When each hour last changed: the newest _ingested_at of its delivered versions.
-CREATE TABLE IF NOT EXISTS revenue_changes_state (
-    hour    DateTime('UTC')                         COMMENT 'Hour of delivered_at (UTC).',
-    changed AggregateFunction(max, DateTime)        COMMENT 'State of max(_ingested_at) of the delivered versions of the hour.'
+CREATE TABLE IF NOT EXISTS delivered_changes_state (
+    hour    DateTime('UTC')                  COMMENT 'Hour of delivered_at (UTC).',
+    changed AggregateFunction(max, DateTime) COMMENT 'State of max(_ingested_at) of the delivered versions of the hour.'
 ) ENGINE = AggregatingMergeTree PARTITION BY toYYYYMM(hour) ORDER BY hour;
 
 -- The hours of each insert's delivered versions, with when they were ingested.
-CREATE MATERIALIZED VIEW IF NOT EXISTS revenue_changes_mv TO revenue_changes_state (
+CREATE MATERIALIZED VIEW IF NOT EXISTS delivered_changes_mv TO delivered_changes_state (
     hour    DateTime('UTC')                  COMMENT 'Hour of delivered_at (UTC).',
     changed AggregateFunction(max, DateTime) COMMENT 'State of max(_ingested_at) over the delivered versions of the inserted block.'
 ) AS
@@ -278,21 +279,25 @@ SELECT toStartOfHour(assumeNotNull(delivered_at)) AS hour, maxState(_ingested_at
 FROM orders WHERE status = 'delivered' AND delivered_at IS NOT NULL
 GROUP BY hour;
 
-INSERT INTO revenue_changes_state
+INSERT INTO delivered_changes_state
 SELECT toStartOfHour(assumeNotNull(delivered_at)) AS hour, maxState(_ingested_at)
 FROM orders WHERE status = 'delivered' AND delivered_at IS NOT NULL GROUP BY hour;
 
--- The sealed sums: one row per city with a delivery in the hour, per seal.
-CREATE TABLE IF NOT EXISTS revenue_per_city_hour_sealed (
+-- The sealed sums: per hour, one row per city, per restaurant and per courier with a
+-- delivery, per seal.
+CREATE TABLE IF NOT EXISTS delivered_per_hour_sealed (
     hour             DateTime('UTC') COMMENT 'Hour of delivered_at (UTC).',
-    city_id          Int32           COMMENT 'City id.',
+    dim              String          COMMENT 'What key is: city, restaurant or courier.',
+    key              Int64           COMMENT 'The city, restaurant or courier id (courier 0: delivered without a courier).',
+    city_id          Int32           COMMENT 'The city of the orders (for a restaurant or courier, of any of them).',
     sealed_at        DateTime        COMMENT 'T of the seal that computed the row.',
-    delivered_orders UInt64          COMMENT 'Orders delivered in the city in the hour (not deleted, newest version).',
-    revenue_millimes Int64           COMMENT 'Σ total of those orders, millimes (1/1000 TND).'
-) ENGINE = ReplacingMergeTree(sealed_at) PARTITION BY toYYYYMM(hour) ORDER BY (hour, city_id);
+    delivered_orders UInt64          COMMENT 'Orders delivered in the hour (not deleted, newest version).',
+    revenue_millimes Int64           COMMENT 'Σ total of those orders, millimes (1/1000 TND).',
+    delivery_seconds Int64           COMMENT 'Σ delivered_at − placed_at of those orders, seconds.'
+) ENGINE = ReplacingMergeTree(sealed_at) PARTITION BY toYYYYMM(hour) ORDER BY (hour, dim, key);
 
 -- The seals: an hour's rows are those of its newest marker's sealed_at.
-CREATE TABLE IF NOT EXISTS revenue_sealed_hours (
+CREATE TABLE IF NOT EXISTS delivered_sealed_hours (
     hour      DateTime('UTC') COMMENT 'Hour of delivered_at (UTC).',
     sealed_at DateTime        COMMENT 'T of the seal.'
 ) ENGINE = ReplacingMergeTree(sealed_at) PARTITION BY toYYYYMM(hour) ORDER BY hour;

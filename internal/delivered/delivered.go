@@ -1,15 +1,15 @@
-// Package revenue sums delivered orders per city and hour of delivered_at, exactly and fast
-// over long windows.
+// Package delivered sums the delivered orders per hour of delivered_at — count, revenue and
+// delivery time — by city, restaurant and courier, exactly and fast over long windows.
 //
 // The orders mirror holds every version of every order, so an exact sum reads it with FINAL:
-// fine for an hour (within its id bounds), seconds for a month. Sums states in a rollup would
+// fine for an hour (within its id bounds), seconds for a month. Sum states in a rollup would
 // be fast but count a row the ingester wrote twice after a crash. So finished hours are sealed
 // instead: Seal computes each hour that changed since its last seal exactly from the mirror and
-// stores the sums stamped with the server's time T (revenue_per_city_hour_sealed and its marker
-// in revenue_sealed_hours, sql/clickhouse/0007). A seal stays valid while no delivered version
+// stores the sums stamped with the server's time T (delivered_per_hour_sealed and its marker in
+// delivered_sealed_hours, sql/clickhouse/0007). A seal stays valid while no delivered version
 // of the hour was ingested after T − Margin; Read takes the valid sealed hours and sums the
 // others live, so its answer never depends on whether or when the sealer ran.
-package revenue
+package delivered
 
 import (
 	"context"
@@ -27,15 +27,30 @@ import (
 // it: an insert that started before T may become visible after the seal's read began.
 const Margin = 120 * time.Second
 
-// Row is the revenue of one city in one hour.
+// Dim is what the sums are by.
+type Dim string
+
+// The dimensions of the sums.
+const (
+	City       Dim = "city"
+	Restaurant Dim = "restaurant"
+	Courier    Dim = "courier" // key 0: delivered without a courier
+)
+
+// dims are every dimension, sealed together.
+var dims = []Dim{City, Restaurant, Courier}
+
+// Row is the delivered orders of one key of a dimension in one hour.
 type Row struct {
 	Hour            time.Time
-	CityID          int32
+	Key             int64 // the city, restaurant or courier id
+	CityID          int32 // the city of the orders (of any of them, for a restaurant or courier)
 	DeliveredOrders int64
 	Millimes        int64 // Σ total, in millimes (1/1000 TND)
+	DeliverySeconds int64 // Σ delivered_at − placed_at
 }
 
-// Store reads and seals the revenue of one ClickHouse database.
+// Store reads and seals the sums of one ClickHouse database.
 type Store struct {
 	Conn     driver.Conn
 	Database string
@@ -43,9 +58,9 @@ type Store struct {
 
 func (s Store) table(name string) string { return s.Database + "." + name }
 
-// Read is the revenue per city and hour of the orders delivered in [from, to), of one city
-// (0: all), by hour then city.
-func (s Store) Read(ctx context.Context, from, to time.Time, city int32) ([]Row, error) {
+// Read is the sums per hour and key of dim of the orders delivered in [from, to) in one city
+// (0: all), by hour then key.
+func (s Store) Read(ctx context.Context, dim Dim, from, to time.Time, city int32) ([]Row, error) {
 	from, to = from.UTC(), to.UTC()
 	if !to.After(from) {
 		return nil, nil
@@ -67,24 +82,24 @@ func (s Store) Read(ctx context.Context, from, to time.Time, city int32) ([]Row,
 	}
 	var out []Row
 	if len(sealed) > 0 {
-		rows, stale, err := s.sealedRows(ctx, sealed, city)
+		rows, stale, err := s.sealedRows(ctx, dim, sealed, city)
 		if err != nil {
 			return nil, err
 		}
 		out, live = rows, append(live, stale...)
 	}
 	for _, span := range spans(live, from, to) {
-		rows, err := s.Live(ctx, span[0], span[1], city)
+		rows, err := s.live(ctx, []Dim{dim}, span[0], span[1], city)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, rows...)
+		out = append(out, rows[dim]...)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Hour.Equal(out[j].Hour) {
 			return out[i].Hour.Before(out[j].Hour)
 		}
-		return out[i].CityID < out[j].CityID
+		return out[i].Key < out[j].Key
 	})
 	return out, nil
 }
@@ -99,16 +114,16 @@ type hourState struct {
 func (s Store) hourStates(ctx context.Context, from, to time.Time) ([]hourState, error) {
 	rows, err := s.Conn.Query(ctx, `SELECT hour, sealed_at, sealed_at > changed + ? AS valid
 		FROM (
-			SELECT hour, maxMerge(changed) AS changed FROM `+s.table("revenue_changes_state")+`
+			SELECT hour, maxMerge(changed) AS changed FROM `+s.table("delivered_changes_state")+`
 			WHERE hour >= ? AND hour < ? GROUP BY hour
 		) AS changes ANY LEFT JOIN (
-			SELECT hour, max(sealed_at) AS sealed_at FROM `+s.table("revenue_sealed_hours")+`
+			SELECT hour, max(sealed_at) AS sealed_at FROM `+s.table("delivered_sealed_hours")+`
 			WHERE hour >= ? AND hour < ? GROUP BY hour
 		) AS seals USING hour
 		ORDER BY hour
 		SETTINGS enable_optimize_predicate_expression = 1`, int64(Margin/time.Second), from, to, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("revenue hours: %w", err)
+		return nil, fmt.Errorf("delivered hours: %w", err)
 	}
 	defer rows.Close()
 	var out []hourState
@@ -116,7 +131,7 @@ func (s Store) hourStates(ctx context.Context, from, to time.Time) ([]hourState,
 		var h hourState
 		var valid uint8
 		if err := rows.Scan(&h.hour, &h.sealedAt, &valid); err != nil {
-			return nil, fmt.Errorf("revenue hours: %w", err)
+			return nil, fmt.Errorf("delivered hours: %w", err)
 		}
 		h.hour, h.valid = h.hour.UTC(), valid == 1
 		out = append(out, h)
@@ -124,9 +139,9 @@ func (s Store) hourStates(ctx context.Context, from, to time.Time) ([]hourState,
 	return out, rows.Err()
 }
 
-// sealedRows are the rows of the hours' seals; stale are the hours whose rows are not those
-// of their marker (a seal that wrote its rows but not yet its marker, or the reverse).
-func (s Store) sealedRows(ctx context.Context, hours map[time.Time]time.Time, city int32) (out []Row, stale []time.Time, err error) {
+// sealedRows are the dim rows of the hours' seals; stale are the hours whose rows are not
+// those of their marker (a seal that wrote its rows but not yet its marker, or the reverse).
+func (s Store) sealedRows(ctx context.Context, dim Dim, hours map[time.Time]time.Time, city int32) (out []Row, stale []time.Time, err error) {
 	first, last := time.Time{}, time.Time{}
 	for h := range hours {
 		if first.IsZero() || h.Before(first) {
@@ -136,11 +151,11 @@ func (s Store) sealedRows(ctx context.Context, hours map[time.Time]time.Time, ci
 			last = h
 		}
 	}
-	rows, err := s.Conn.Query(ctx, `SELECT hour, city_id, sealed_at, delivered_orders, revenue_millimes
-		FROM `+s.table("revenue_per_city_hour_sealed")+` FINAL
-		WHERE hour >= ? AND hour <= ? AND (? = 0 OR city_id = ?)`, first, last, city, city)
+	rows, err := s.Conn.Query(ctx, `SELECT hour, key, city_id, sealed_at, delivered_orders, revenue_millimes, delivery_seconds
+		FROM `+s.table("delivered_per_hour_sealed")+` FINAL
+		WHERE hour >= ? AND hour <= ? AND dim = ? AND (? = 0 OR city_id = ?)`, first, last, string(dim), city, city)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sealed revenue: %w", err)
+		return nil, nil, fmt.Errorf("sealed sums: %w", err)
 	}
 	defer rows.Close()
 	bad := map[time.Time]bool{}
@@ -148,8 +163,8 @@ func (s Store) sealedRows(ctx context.Context, hours map[time.Time]time.Time, ci
 		var r Row
 		var at time.Time
 		var n uint64
-		if err := rows.Scan(&r.Hour, &r.CityID, &at, &n, &r.Millimes); err != nil {
-			return nil, nil, fmt.Errorf("sealed revenue: %w", err)
+		if err := rows.Scan(&r.Hour, &r.Key, &r.CityID, &at, &n, &r.Millimes, &r.DeliverySeconds); err != nil {
+			return nil, nil, fmt.Errorf("sealed sums: %w", err)
 		}
 		r.Hour, r.DeliveredOrders = r.Hour.UTC(), int64(n)
 		want, ok := hours[r.Hour]
@@ -167,7 +182,7 @@ func (s Store) sealedRows(ctx context.Context, hours map[time.Time]time.Time, ci
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("sealed revenue: %w", err)
+		return nil, nil, fmt.Errorf("sealed sums: %w", err)
 	}
 	if len(bad) == 0 {
 		return out, nil, nil
@@ -206,32 +221,42 @@ func spans(hours []time.Time, from, to time.Time) [][2]time.Time {
 	return out
 }
 
-// Live is the revenue per city and hour of the orders delivered in [from, to), summed from the
-// orders mirror (FINAL, not deleted, within the window's id bounds).
-func (s Store) Live(ctx context.Context, from, to time.Time, city int32) ([]Row, error) {
+// live sums the dims per hour of the orders delivered in [from, to) from the orders mirror
+// (FINAL, not deleted, within the window's id bounds), in one pass.
+func (s Store) live(ctx context.Context, want []Dim, from, to time.Time, city int32) (map[Dim][]Row, error) {
 	ids, err := idbounds.Table{Conn: s.Conn, Name: s.table("id_bounds_state")}.Times(ctx, idbounds.OrdersDelivered, from, to)
 	if err != nil || ids.Empty {
 		return nil, err
 	}
-	rows, err := s.Conn.Query(ctx, `SELECT toStartOfHour(assumeNotNull(delivered_at)) AS hour, city_id, count(),
-			sum(toInt64(round(toFloat64(total) * 1000)))
-		FROM `+s.table("orders")+` FINAL
-		WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'delivered'
-			AND delivered_at >= ? AND delivered_at < ? AND (? = 0 OR city_id = ?)
-		GROUP BY hour, city_id`, ids.Lo, ids.Hi, from.UTC(), to.UTC(), city, city)
+	names := make([]string, len(want))
+	for i, d := range want {
+		names[i] = string(d)
+	}
+	rows, err := s.Conn.Query(ctx, `SELECT hour, d.1 AS dim, d.2 AS key, any(city) AS city_id, count(), sum(millimes), sum(seconds)
+		FROM (
+			SELECT toStartOfHour(assumeNotNull(delivered_at)) AS hour, city_id AS city, restaurant_id, ifNull(courier_id, 0) AS courier,
+				toInt64(round(toFloat64(total) * 1000)) AS millimes, toInt64(assumeNotNull(delivered_at)) - toInt64(placed_at) AS seconds
+			FROM `+s.table("orders")+` FINAL
+			WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'delivered'
+				AND delivered_at >= ? AND delivered_at < ? AND (? = 0 OR city_id = ?)
+		) AS delivered
+		ARRAY JOIN [('city', toInt64(city)), ('restaurant', toInt64(restaurant_id)), ('courier', toInt64(courier))] AS d
+		WHERE has(?, d.1)
+		GROUP BY hour, dim, key`, ids.Lo, ids.Hi, from.UTC(), to.UTC(), city, city, names)
 	if err != nil {
-		return nil, fmt.Errorf("live revenue: %w", err)
+		return nil, fmt.Errorf("live sums: %w", err)
 	}
 	defer rows.Close()
-	var out []Row
+	out := map[Dim][]Row{}
 	for rows.Next() {
 		var r Row
+		var dim string
 		var n uint64
-		if err := rows.Scan(&r.Hour, &r.CityID, &n, &r.Millimes); err != nil {
-			return nil, fmt.Errorf("live revenue: %w", err)
+		if err := rows.Scan(&r.Hour, &dim, &r.Key, &r.CityID, &n, &r.Millimes, &r.DeliverySeconds); err != nil {
+			return nil, fmt.Errorf("live sums: %w", err)
 		}
 		r.Hour, r.DeliveredOrders = r.Hour.UTC(), int64(n)
-		out = append(out, r)
+		out[Dim(dim)] = append(out[Dim(dim)], r)
 	}
 	return out, rows.Err()
 }
@@ -272,24 +297,26 @@ func (s Store) Seal(ctx context.Context) (int, error) {
 
 // sealSpan computes the hours in [from, to) and writes their rows, then their markers, at t.
 func (s Store) sealSpan(ctx context.Context, from, to, t time.Time) error {
-	rows, err := s.Live(ctx, from, to, 0)
+	sums, err := s.live(ctx, dims, from, to, 0)
 	if err != nil {
 		return err
 	}
-	batch, err := s.Conn.PrepareBatch(ctx, `INSERT INTO `+s.table("revenue_per_city_hour_sealed")+
-		` (hour, city_id, sealed_at, delivered_orders, revenue_millimes)`)
+	batch, err := s.Conn.PrepareBatch(ctx, `INSERT INTO `+s.table("delivered_per_hour_sealed")+
+		` (hour, dim, key, city_id, sealed_at, delivered_orders, revenue_millimes, delivery_seconds)`)
 	if err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
-	for _, r := range rows {
-		if err := batch.Append(r.Hour, r.CityID, t, uint64(r.DeliveredOrders), r.Millimes); err != nil {
-			return fmt.Errorf("seal: %w", err)
+	for dim, rows := range sums {
+		for _, r := range rows {
+			if err := batch.Append(r.Hour, string(dim), r.Key, r.CityID, t, uint64(r.DeliveredOrders), r.Millimes, r.DeliverySeconds); err != nil {
+				return fmt.Errorf("seal: %w", err)
+			}
 		}
 	}
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("seal %s: %w", from.Format(time.RFC3339), err)
 	}
-	markers, err := s.Conn.PrepareBatch(ctx, `INSERT INTO `+s.table("revenue_sealed_hours")+` (hour, sealed_at)`)
+	markers, err := s.Conn.PrepareBatch(ctx, `INSERT INTO `+s.table("delivered_sealed_hours")+` (hour, sealed_at)`)
 	if err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
@@ -311,9 +338,9 @@ func (s Store) Run(ctx context.Context, interval time.Duration, log *slog.Logger
 	for {
 		start := time.Now()
 		if n, err := s.Seal(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("revenue seal failed", "err", err)
+			log.Warn("seal of the delivered sums failed", "err", err)
 		} else if n > 0 {
-			log.Info("revenue sealed", "hours", n, "took", time.Since(start).Round(time.Millisecond))
+			log.Info("delivered sums sealed", "hours", n, "took", time.Since(start).Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,166 @@
+package delivered
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/flavortrend/flavortrend/internal/testenv"
+)
+
+var h10 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// version is one row of the orders mirror.
+type version struct {
+	id       int64
+	city     int32
+	rest     int32
+	courier  int32 // 0: none
+	status   string
+	at       time.Time // delivered_at (placed_at is an hour before)
+	total    string
+	v        uint64
+	deleted  uint8
+	ingested time.Duration // before now
+}
+
+func insert(t *testing.T, conn driver.Conn, db string, rows ...version) {
+	t.Helper()
+	for _, r := range rows {
+		delivered := "NULL"
+		if r.status == "delivered" {
+			delivered = fmt.Sprintf("toDateTime('%s', 'UTC')", r.at.Format("2006-01-02 15:04:05"))
+		}
+		courier := "NULL"
+		if r.courier != 0 {
+			courier = fmt.Sprint(r.courier)
+		}
+		q := fmt.Sprintf(`INSERT INTO %s.orders (id, city_id, restaurant_id, courier_id, status, placed_at, delivered_at, total,
+				_version, _is_deleted, _ingested_at)
+			SELECT %d, %d, %d, %s, '%s', toDateTime('%s', 'UTC'), %s, toDecimal32('%s', 3), %d, %d, now() - %d`,
+			db, r.id, r.city, r.rest, courier, r.status, r.at.Add(-time.Hour).Format("2006-01-02 15:04:05"), delivered, r.total, r.v, r.deleted,
+			int(r.ingested/time.Second))
+		if err := conn.Exec(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// read is the city sums as "hour ci<city> <orders> <millimes> <delivery minutes>; …".
+func read(t *testing.T, s Store, from, to time.Time, city int32) string {
+	t.Helper()
+	return readDim(t, s, City, from, to, city)
+}
+
+func readDim(t *testing.T, s Store, dim Dim, from, to time.Time, city int32) string {
+	t.Helper()
+	rows, err := s.Read(context.Background(), dim, from, to, city)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b []string
+	for _, r := range rows {
+		b = append(b, fmt.Sprintf("%s %s%d %d %d %d", r.Hour.Format("15:04"), dim[:2], r.Key, r.DeliveredOrders, r.Millimes,
+			r.DeliverySeconds/60))
+	}
+	return strings.Join(b, "; ")
+}
+
+func TestReadAndSeal(t *testing.T) {
+	conn, ch := testenv.ClickHouse(t)
+	s := Store{Conn: conn, Database: ch.Database}
+	ctx := context.Background()
+	old := 10 * time.Minute
+	insert(t, conn, ch.Database,
+		version{1, 1, 10, 7, "placed", h10.Add(15 * time.Minute), "20", 1, 0, old},
+		version{1, 1, 10, 7, "delivered", h10.Add(15 * time.Minute), "20", 5, 0, old},
+		version{1, 1, 10, 7, "delivered", h10.Add(15 * time.Minute), "20", 5, 0, old}, // a replay
+		version{2, 2, 20, 8, "delivered", h10.Add(40 * time.Minute), "15.5", 6, 0, old},
+		version{3, 1, 30, 7, "delivered", h10.Add(65 * time.Minute), "30.25", 7, 0, old},
+		version{4, 1, 11, 0, "cancelled", h10.Add(70 * time.Minute), "99", 8, 0, old},
+		version{5, 2, 21, 8, "delivered", h10.Add(110 * time.Minute), "40", 9, 0, old},
+		version{5, 2, 21, 8, "", h10.Add(110 * time.Minute), "0", 10, 1, old},          // deleted
+		version{1, 1, 10, 7, "delivered", h10.Add(15 * time.Minute), "21", 11, 0, old}, // a correction
+	)
+	want := "10:00 ci1 1 21000 60; 10:00 ci2 1 15500 60; 11:00 ci1 1 30250 60"
+	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
+		t.Fatalf("live read:\n got %s\nwant %s", got, want)
+	}
+
+	n, err := s.Seal(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("seal: %d hours, %v; want 2", n, err)
+	}
+	if n, err := s.Seal(ctx); err != nil || n != 0 {
+		t.Fatalf("second seal: %d hours, %v; want 0 (nothing changed)", n, err)
+	}
+	sealed := testenv.Strings(t, conn, `SELECT concat(toString(hour), ' ', dim, ' ', toString(key), ' ', toString(city_id), ' ',
+		toString(delivered_orders), ' ', toString(revenue_millimes), ' ', toString(delivery_seconds))
+		FROM `+ch.Database+`.delivered_per_hour_sealed FINAL ORDER BY hour, dim, key`)
+	if got, want := strings.Join(sealed, "; "), "2026-11-20 10:00:00 city 1 1 1 21000 3600; 2026-11-20 10:00:00 city 2 2 1 15500 3600; "+
+		"2026-11-20 10:00:00 courier 7 1 1 21000 3600; 2026-11-20 10:00:00 courier 8 2 1 15500 3600; "+
+		"2026-11-20 10:00:00 restaurant 10 1 1 21000 3600; 2026-11-20 10:00:00 restaurant 20 2 1 15500 3600; "+
+		"2026-11-20 11:00:00 city 1 1 1 30250 3600; 2026-11-20 11:00:00 courier 7 1 1 30250 3600; "+
+		"2026-11-20 11:00:00 restaurant 30 1 1 30250 3600"; got != want {
+		t.Fatalf("sealed rows:\n got %s\nwant %s", got, want)
+	}
+	if got := readDim(t, s, Restaurant, h10, h10.Add(2*time.Hour), 0); got != "10:00 re10 1 21000 60; 10:00 re20 1 15500 60; 11:00 re30 1 30250 60" {
+		t.Fatalf("sealed restaurants: %s", got)
+	}
+	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
+		t.Fatalf("sealed read:\n got %s\nwant %s", got, want)
+	}
+	if got := read(t, s, h10, h10.Add(2*time.Hour), 2); got != "10:00 ci2 1 15500 60" {
+		t.Fatalf("sealed read of city 2: %s", got)
+	}
+	// Partial hours are summed live.
+	if got := read(t, s, h10.Add(30*time.Minute), h10.Add(70*time.Minute), 0); got != "10:00 ci2 1 15500 60; 11:00 ci1 1 30250 60" {
+		t.Fatalf("partial hours: %s", got)
+	}
+
+	// The seal is what is read: a delete carries no hour, so the sealed hour still counts
+	// order 3 until the hour changes again (sql/clickhouse/0007).
+	insert(t, conn, ch.Database, version{3, 1, 30, 7, "", h10.Add(65 * time.Minute), "0", 12, 1, old})
+	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
+		t.Fatalf("read after a delete:\n got %s\nwant %s", got, want)
+	}
+	// A new delivered version of 11:00, ingested now, invalidates its seal: the hour is summed
+	// live (without order 3) until it is sealed again more than Margin after the change.
+	insert(t, conn, ch.Database, version{6, 3, 31, 0, "delivered", h10.Add(90 * time.Minute), "12.125", 13, 0, 0})
+	want = "10:00 ci1 1 21000 60; 10:00 ci2 1 15500 60; 11:00 ci3 1 12125 60"
+	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
+		t.Fatalf("read after a change:\n got %s\nwant %s", got, want)
+	}
+	if n, err := s.Seal(ctx); err != nil || n != 1 {
+		t.Fatalf("seal after a change: %d hours, %v; want 1", n, err)
+	}
+	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
+		t.Fatalf("read after resealing:\n got %s\nwant %s", got, want)
+	}
+	// Order 6 had no courier: key 0.
+	if got := readDim(t, s, Courier, h10, h10.Add(2*time.Hour), 0); got != "10:00 co7 1 21000 60; 10:00 co8 1 15500 60; 11:00 co0 1 12125 60" {
+		t.Fatalf("couriers after resealing: %s", got)
+	}
+
+	// A seal that wrote its rows but not yet its marker is not read.
+	if err := conn.Exec(ctx, `INSERT INTO `+ch.Database+`.delivered_per_hour_sealed
+		SELECT hour, 'city', 1, 1, sealed_at + 10, 999, 999999, 0 FROM `+ch.Database+`.delivered_sealed_hours FINAL WHERE hour = ?`, h10); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
+		t.Fatalf("read during a seal:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestSpans(t *testing.T) {
+	h := func(n int) time.Time { return h10.Add(time.Duration(n) * time.Hour) }
+	got := spans([]time.Time{h(3), h(0), h(1), h(5)}, h(0).Add(30*time.Minute), h(5).Add(10*time.Minute))
+	want := [][2]time.Time{{h(0).Add(30 * time.Minute), h(2)}, {h(3), h(4)}, {h(5), h(5).Add(10 * time.Minute)}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("spans:\n got %v\nwant %v", got, want)
+	}
+}
