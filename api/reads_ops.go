@@ -315,8 +315,8 @@ type ReplayBreaches struct {
 	Violations uint64    `json:"violations" doc:"breaches + at_risk."`
 }
 
-// ReplayAction is an operator action about the city, for annotations.
-type ReplayAction struct {
+// OperatorAction is an operator's write through the API, as recorded in operator_actions.
+type OperatorAction struct {
 	ID     int64     `json:"id"`
 	At     time.Time `json:"at" doc:"When it was taken (UTC)."`
 	Actor  string    `json:"actor"`
@@ -334,7 +334,7 @@ type Replay struct {
 	To       time.Time        `json:"to" doc:"End of the window (UTC, exclusive)."`
 	Pressure []PressurePoint  `json:"pressure" doc:"The city's pressure per minute whose start is in the window, oldest first."`
 	Breaches []ReplayBreaches `json:"breaches" doc:"Static SLA violations per minute of observed_at in the window (rollup sla_breaches_per_city_minute), oldest first; minutes without any are left out."`
-	Actions  []ReplayAction   `json:"actions" doc:"Operator actions taken in the window whose target is city:<id> or whose params name the city (city_id, or city by id or name), in time order."`
+	Actions  []OperatorAction   `json:"actions" doc:"Operator actions taken in the window whose target is city:<id> or whose params name the city (city_id, or city by id or name), in time order."`
 }
 
 // ReplayOutput answers the replay.
@@ -529,6 +529,43 @@ func (r registrar) opsReads() {
 			rp, err := r.opsReplay(ctx, id, name, from, to)
 			return &ReplayOutput{Body: rp}, err
 		})
+
+	huma.Register(r.api, r.opsRead(huma.Operation{OperationID: "list-operator-actions", Method: http.MethodGet, Path: "/v1/actions",
+		Summary: "Operator actions", Tags: []string{"Replay"},
+		Description: "The writes operators made through the API in the window (operator_actions: scenarios, acknowledgements, " +
+			"mutes, pauses, nudges, recommendations, promotions), with their actor, parameters and result, newest first; " +
+			"with a city, those about it (target city:<id>, or params naming the city)."}),
+		func(ctx context.Context, in *ActionsInput) (*ActionsOutput, error) {
+			var id int32
+			var name string
+			if in.City != "" {
+				var err error
+				if id, name, err = r.opsCity(ctx, in.City); err != nil {
+					return nil, err
+				}
+			}
+			from, to := in.bounds(r.d.now())
+			actions, err := r.opsActions(ctx, from, to, id, name, "ORDER BY at DESC, id DESC", in.Limit)
+			out := &ActionsOutput{}
+			out.Body.From, out.Body.To, out.Body.Actions = from, to, actions
+			return out, err
+		})
+}
+
+// ActionsInput selects operator actions.
+type ActionsInput struct {
+	WindowParams
+	CityParam
+	LimitParam
+}
+
+// ActionsOutput lists operator actions.
+type ActionsOutput struct {
+	Body struct {
+		From    time.Time        `json:"from"`
+		To      time.Time        `json:"to"`
+		Actions []OperatorAction `json:"actions" doc:"Newest first."`
+	}
 }
 
 // opsRead fills the defaults of a read: every one answers 422 to a bad window, city or
@@ -841,24 +878,40 @@ func (r registrar) opsReplay(ctx context.Context, city int32, name string, from,
 	if err != nil {
 		return rp, fmt.Errorf("replay breaches: %w", err)
 	}
-	id := strconv.Itoa(int(city))
-	rows, err := r.d.PG.Query(ctx, `SELECT id, at, actor, action, target, params, result FROM operator_actions
-		WHERE at >= $1 AND at < $2 AND (target = $3 OR params->>'city_id' = $4 OR params->>'city' = $4 OR lower(params->>'city') = lower($5))
-		ORDER BY at, id`, from, to, "city:"+id, id, name)
+	rp.Actions, err = r.opsActions(ctx, from, to, city, name, "ORDER BY at, id", 0)
 	if err != nil {
-		return rp, fmt.Errorf("replay actions: %w", err)
+		return rp, fmt.Errorf("replay %w", err)
 	}
-	rp.Actions, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReplayAction, error) {
-		var a ReplayAction
+	return rp, nil
+}
+
+// opsActions are the operator actions in [from, to) about a city (target city:<id>, or params
+// naming the city; every action for city 0), in the given order, at most limit (0: all).
+func (r registrar) opsActions(ctx context.Context, from, to time.Time, city int32, name, order string, limit int) ([]OperatorAction, error) {
+	id := strconv.Itoa(int(city))
+	q := `SELECT id, at, actor, action, target, params, result FROM operator_actions
+		WHERE at >= $1 AND at < $2
+			AND ($3 = 'city:0' OR target = $3 OR params->>'city_id' = $4 OR params->>'city' = $4 OR lower(params->>'city') = lower($5))
+		` + order
+	args := []any{from, to, "city:" + id, id, name}
+	if limit > 0 {
+		q, args = q+" LIMIT $6", append(args, limit)
+	}
+	rows, err := r.d.PG.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("actions: %w", err)
+	}
+	actions, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (OperatorAction, error) {
+		var a OperatorAction
 		err := row.Scan(&a.ID, &a.At, &a.Actor, &a.Action, &a.Target, &a.Params, &a.Result)
 		a.At = a.At.UTC()
 		return a, err
 	})
 	if err != nil {
-		return rp, fmt.Errorf("replay actions: %w", err)
+		return nil, fmt.Errorf("actions: %w", err)
 	}
-	if rp.Actions == nil {
-		rp.Actions = []ReplayAction{}
+	if actions == nil {
+		actions = []OperatorAction{}
 	}
-	return rp, nil
+	return actions, nil
 }

@@ -356,7 +356,7 @@ func TestOpsReads(t *testing.T) {
 				{Minute: opsTime("2026-11-19T23:30:00Z"), Breaches: 1, Violations: 1},
 				{Minute: opsAt("12:29:00"), Breaches: 1, Violations: 1},
 			},
-			Actions: []api.ReplayAction{
+			Actions: []api.OperatorAction{
 				{ID: actions[0], At: opsAt("12:10:00"), Actor: "olfa", Action: "scenario.start", Target: "city:15",
 					Params: map[string]any{"kind": "rain", "city": "Sfax", "minutes": 30}, Result: "ok"},
 				{ID: actions[1], At: opsAt("12:12:00"), Actor: "olfa", Action: "recommendation.approve", Target: "recommendation:surge-15-x",
@@ -368,12 +368,35 @@ func TestOpsReads(t *testing.T) {
 			}})
 		get(t, "/v1/replay?city=Sousse&window=15m", api.Replay{CityID: opsSousse, CityName: "Sousse", From: opsAt("12:15:00"), To: now,
 			Pressure: []api.PressurePoint{pt("12:28:00", 9, 2, 4.5, 58.2, "normal"), pt("12:29:00", 12, 1, 12, 69.4, "normal")},
-			Breaches: []api.ReplayBreaches{{Minute: opsAt("12:29:00"), Breaches: 1, Violations: 1}}, Actions: []api.ReplayAction{}})
+			Breaches: []api.ReplayBreaches{{Minute: opsAt("12:29:00"), Breaches: 1, Violations: 1}}, Actions: []api.OperatorAction{}})
+	})
+
+	t.Run("operator actions", func(t *testing.T) {
+		type actionsBody struct {
+			From    time.Time            `json:"from"`
+			To      time.Time            `json:"to"`
+			Actions []api.OperatorAction `json:"actions"`
+		}
+		act := func(i int, at, actor, action, target string, params map[string]any) api.OperatorAction {
+			return api.OperatorAction{ID: actions[i], At: opsAt(at), Actor: actor, Action: action, Target: target, Params: params, Result: "ok"}
+		}
+		cancel := act(6, "12:25:00", "olfa", "scenario.cancel", "flag:3", map[string]any{"city": "15"})
+		pause := act(5, "12:22:00", "olfa", "restaurant.pause", "restaurant:17", map[string]any{"minutes": 10})
+		mute := act(4, "12:20:00", "sami", "alert.mute", "alert:driver_shortage-15-x", map[string]any{"city": "SFAX"})
+		promo := act(2, "12:14:00", "olfa", "scenario.start", "city:1", map[string]any{"kind": "promo", "city": "Tunis"})
+		approve := act(1, "12:12:00", "olfa", "recommendation.approve", "recommendation:surge-15-x", map[string]any{"city_id": 15})
+		rain := act(0, "12:10:00", "olfa", "scenario.start", "city:15", map[string]any{"kind": "rain", "city": "Sfax", "minutes": 30})
+		// [12:10, 12:30): newest first, not 12:30 (the end) nor the 19th's.
+		get(t, "/v1/actions?window=20m", actionsBody{From: opsAt("12:10:00"), To: now,
+			Actions: []api.OperatorAction{cancel, pause, mute, promo, approve, rain}})
+		get(t, "/v1/actions?window=20m&city=Sfax&limit=2", actionsBody{From: opsAt("12:10:00"), To: now,
+			Actions: []api.OperatorAction{cancel, mute}})
 	})
 
 	t.Run("validation", func(t *testing.T) {
 		for _, tc := range []struct{ path, location string }{
 			{"/v1/kpis?window=40d", "query.window"},
+			{"/v1/actions?city=Atlantis", "query.city"},
 			{"/v1/kpis?city=Atlantis", "query.city"},
 			{"/v1/orders/live?limit=0", "query.limit"},
 			{"/v1/orders/live?city=99", "query.city"},

@@ -112,31 +112,35 @@ func (r registrar) scenarios() {
 			return &FlagsOutput{Body: flags}, nil
 		})
 
+	cancel := func(ctx context.Context, in *FlagIDInput) (*FlagOutput, error) {
+		err := r.d.record(ctx, "scenario.cancel", fmt.Sprintf("flag:%d", in.ID), in, func(tx pgx.Tx) error {
+			var ended bool
+			err := tx.QueryRow(ctx, `SELECT cancelled_at IS NOT NULL OR ends_at <= $2 FROM simulation_flags WHERE id = $1 FOR UPDATE`,
+				in.ID, r.d.now()).Scan(&ended)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return huma.Error404NotFound(fmt.Sprintf("no flag %d", in.ID))
+			case err != nil:
+				return err
+			case ended:
+				return huma.Error409Conflict(fmt.Sprintf("flag %d has already ended", in.ID))
+			}
+			_, err = tx.Exec(ctx, `UPDATE simulation_flags SET cancelled_at = $2 WHERE id = $1`, in.ID, r.d.now())
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		f, err := r.d.flag(ctx, in.ID)
+		return &FlagOutput{Body: f}, err
+	}
 	huma.Register(r.api, write(r.op(huma.Operation{OperationID: "cancel-scenario", Method: http.MethodDelete, Path: "/v1/scenarios/{id}",
 		Summary: "Cancel a scenario", Tags: []string{"Scenarios"}, Errors: []int{http.StatusNotFound, http.StatusConflict},
-		Description: "Ends a flag now; the simulator stops obeying it within 10 s."}), ScopeScenarios),
-		func(ctx context.Context, in *FlagIDInput) (*FlagOutput, error) {
-			err := r.d.record(ctx, "scenario.cancel", fmt.Sprintf("flag:%d", in.ID), in, func(tx pgx.Tx) error {
-				var ended bool
-				err := tx.QueryRow(ctx, `SELECT cancelled_at IS NOT NULL OR ends_at <= $2 FROM simulation_flags WHERE id = $1 FOR UPDATE`,
-					in.ID, r.d.now()).Scan(&ended)
-				switch {
-				case errors.Is(err, pgx.ErrNoRows):
-					return huma.Error404NotFound(fmt.Sprintf("no flag %d", in.ID))
-				case err != nil:
-					return err
-				case ended:
-					return huma.Error409Conflict(fmt.Sprintf("flag %d has already ended", in.ID))
-				}
-				_, err = tx.Exec(ctx, `UPDATE simulation_flags SET cancelled_at = $2 WHERE id = $1`, in.ID, r.d.now())
-				return err
-			})
-			if err != nil {
-				return nil, err
-			}
-			f, err := r.d.flag(ctx, in.ID)
-			return &FlagOutput{Body: f}, err
-		})
+		Description: "Ends a flag now; the simulator stops obeying it within 10 s."}), ScopeScenarios), cancel)
+	// The same as a POST, for clients that can only POST (Grafana panel actions).
+	huma.Register(r.api, write(r.op(huma.Operation{OperationID: "cancel-scenario-post", Method: http.MethodPost, Path: "/v1/scenarios/{id}/cancel",
+		Summary: "Cancel a scenario (POST)", Tags: []string{"Scenarios"}, Errors: []int{http.StatusNotFound, http.StatusConflict},
+		Description: "As DELETE /v1/scenarios/{id}: ends a flag now; the simulator stops obeying it within 10 s."}), ScopeScenarios), cancel)
 }
 
 const flagSQL = `SELECT id, kind, city_id, (params->>'factor')::float8, (params->>'share')::float8,

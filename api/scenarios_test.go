@@ -76,7 +76,8 @@ func TestScenarioLifecycle(t *testing.T) {
 	if code, c := s.do(t, http.MethodDelete, path, opToken, nil); code != http.StatusOK || c["active"] != false || c["cancelled_at"] != "2026-11-20T12:30:00Z" {
 		t.Errorf("cancel: %d %v", code, c)
 	}
-	if code, c := s.do(t, http.MethodDelete, path, opToken, nil); code != http.StatusConflict {
+	// The POST alias (for Grafana panel actions) is the same operation.
+	if code, c := s.do(t, http.MethodPost, path+"/cancel", opToken, nil); code != http.StatusConflict {
 		t.Errorf("second cancel: %d %v, want 409", code, c)
 	}
 	if code, _ := s.do(t, http.MethodDelete, "/v1/scenarios/999999", opToken, nil); code != http.StatusNotFound {
