@@ -25,7 +25,8 @@ export FT_CONNECT_URL   ?= http://127.0.0.1:$(FT_CONNECT_PORT)
 
 GO_TEST_FLAGS ?= -count=1 -p 1 -timeout 25m
 
-.PHONY: help build run test unit vet services stop status reset logs migrate seed cdc watch check-chdb bench fmt clean
+.PHONY: help build run test unit vet services stop status reset logs migrate seed cdc watch check-chdb bench fmt clean \
+	plugin plugin-test dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +40,7 @@ run: build ## install and start everything, then simulate orders and show them f
 test: build services vet ## unit, integration and end-to-end tests against the real services
 	go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory check-chdb
+	$(MAKE) --no-print-directory plugin-test
 
 unit: ## tests that need no service
 	go test -count=1 -short ./...
@@ -84,6 +86,32 @@ check-chdb: $(VENV)/.chdb-$(CHDB_VERSION) ## apply the ClickHouse migrations on 
 
 bench: build services ## load runs and measurements (not tests); see docs/benchmarks.md
 	bash scripts/bench.sh
+
+# The Grafana data source: the TypeScript front end and the Go backend for the platforms
+# Grafana runs on, laid out as Grafana loads it (plugin/dist, mounted by compose.yaml).
+PLUGIN_DIST  := plugin/dist
+PLUGIN_EXE   := gpx_flavortrend
+PLUGIN_ARCHS ?= amd64 arm64
+
+plugin: ## build the Grafana data source into plugin/dist (front end and backend binaries)
+	bash plugin/scripts/frontend.sh build
+	for arch in $(PLUGIN_ARCHS); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -o $(PLUGIN_DIST)/$(PLUGIN_EXE)_linux_$$arch ./plugin/pkg || exit 1; \
+	done
+	@grep -q '"executable": "$(PLUGIN_EXE)"' $(PLUGIN_DIST)/plugin.json && test -s $(PLUGIN_DIST)/module.js && \
+		for arch in $(PLUGIN_ARCHS); do test -x $(PLUGIN_DIST)/$(PLUGIN_EXE)_linux_$$arch || exit 1; done || \
+		{ echo "plugin/dist is not laid out as Grafana loads it"; exit 1; }
+	@echo "plugin/dist: plugin.json, module.js, $(foreach a,$(PLUGIN_ARCHS),$(PLUGIN_EXE)_linux_$(a))"
+
+# make test builds the backend for this machine only: arm64 is for Docker hosts (make plugin).
+plugin-test: ## the data source's front-end checks and unit tests (the Go side runs in make test)
+	$(MAKE) --no-print-directory plugin PLUGIN_ARCHS=amd64
+	bash plugin/scripts/frontend.sh typecheck
+	bash plugin/scripts/frontend.sh lint
+	bash plugin/scripts/frontend.sh test
+
+dashboards: ## regenerate dashboards/json from the Go code in dashboards/
+	go run ./dashboards/cmd/gendashboards
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
