@@ -15,26 +15,22 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/jackc/pgx/v5/pgxpool"
 	decimalpkg "github.com/shopspring/decimal"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/flavortrend/flavortrend/generate"
 	"github.com/flavortrend/flavortrend/internal/store"
 	"github.com/flavortrend/flavortrend/internal/testenv"
+	"github.com/flavortrend/flavortrend/plugin/pkg/host"
 	"github.com/flavortrend/flavortrend/plugin/pkg/query"
 )
 
-// The compiled plugin, started and driven as Grafana does: go-plugin's handshake with the
-// SDK's magic cookie, gRPC only, the plugin set Grafana asks for.
+// The compiled plugin, started and driven as Grafana does (plugin/pkg/host).
 
 var (
 	buildOnce sync.Once
@@ -61,16 +57,6 @@ func pluginBinary(t *testing.T) string {
 	return binary
 }
 
-// grpcConn hands out the plugin's gRPC connection for one name of the plugin set.
-type grpcConn struct {
-	goplugin.NetRPCUnsupportedPlugin
-}
-
-func (grpcConn) GRPCServer(*goplugin.GRPCBroker, *grpc.Server) error { return nil }
-func (grpcConn) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return c, nil
-}
-
 // clients are the plugin's services.
 type clients struct {
 	data   pluginv2.DataClient
@@ -81,29 +67,12 @@ type clients struct {
 // startPlugin starts the binary as Grafana does and returns its clients.
 func startPlugin(t *testing.T) clients {
 	t.Helper()
-	set := goplugin.PluginSet{"diagnostics": grpcConn{}, "data": grpcConn{}, "stream": grpcConn{}, "resource": grpcConn{}}
-	c := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig: goplugin.HandshakeConfig{ProtocolVersion: grpcplugin.ProtocolVersion,
-			MagicCookieKey: grpcplugin.MagicCookieKey, MagicCookieValue: grpcplugin.MagicCookieValue},
-		VersionedPlugins: map[int]goplugin.PluginSet{grpcplugin.ProtocolVersion: set},
-		Cmd:              exec.Command(pluginBinary(t)),
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		Logger:           hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}),
-	})
-	t.Cleanup(c.Kill)
-	rpc, err := c.Client()
+	p, err := host.Start(pluginBinary(t), testWriter{t})
 	if err != nil {
-		t.Fatalf("start the plugin: %v", err)
+		t.Fatal(err)
 	}
-	conn := func(name string) *grpc.ClientConn {
-		raw, err := rpc.Dispense(name)
-		if err != nil {
-			t.Fatalf("dispense %s: %v", name, err)
-		}
-		return raw.(*grpc.ClientConn)
-	}
-	return clients{data: pluginv2.NewDataClient(conn("data")), health: pluginv2.NewDiagnosticsClient(conn("diagnostics")),
-		stream: pluginv2.NewStreamClient(conn("stream"))}
+	t.Cleanup(p.Stop)
+	return clients{data: p.Data, health: p.Diagnostics, stream: p.Stream}
 }
 
 // testWriter shows the plugin's own log lines only when a test fails.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench, part 6: the REST API's read latency. A scratch pair of databases
+# make bench, part 6: the REST API's and the Grafana data source's read latency. A scratch pair of databases
 # (flavortrend_apib) gets FT_BENCH_API_ORDERS orders (10M by default) over the last 30 days,
 # the same rows in PostgreSQL's operational orders table and in ClickHouse (the orders mirror
 # and the facts the enricher would have written: orders_enriched, eta_outcomes,
@@ -8,7 +8,8 @@
 # finished hours is sealed (flavortrend seal, as the ingester does every minute), flavortrend
 # api serves them and scripts/bench/apilat times every read endpoint (p50/p95)
 # and, beside four of them, the same answer computed the way the original did: SQL over the
-# operational PostgreSQL tables.
+# operational PostgreSQL tables. Then scripts/bench/pluginlat drives the data source's binary
+# over gRPC as Grafana does: QueryData per query type, and record → frame on a live channel.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 orders=${FT_BENCH_API_ORDERS:-10000000}
@@ -123,4 +124,13 @@ bin/flavortrend seal -ch-database "$db"
 bin/flavortrend api -addr "$addr" -pg-url "$url" -ch-database "$db" 2>"$logs/bench-api.log" &
 api_pid=$!
 for _ in $(seq 50); do curl -sf "http://$addr/healthz" >/dev/null && break; sleep 0.2; done
-go run ./scripts/bench/apilat -api "http://$addr" -pg-url "$url" -requests "$requests" -order "$orders"
+status=0
+go run ./scripts/bench/apilat -api "http://$addr" -pg-url "$url" -requests "$requests" -order "$orders" || status=1
+
+# The Grafana data source over the same data, through its compiled binary as Grafana drives it.
+echo "== plugin: QueryData latency over $orders orders, and live record → frame"
+go build -o "${FT_DATA_DIR:-.data}/bench-gpx_flavortrend" ./plugin/pkg
+go run ./scripts/bench/pluginlat -binary "${FT_DATA_DIR:-.data}/bench-gpx_flavortrend" -ch-addr "127.0.0.1:$ch_port" \
+	-ch-database "$db" -pg-url "$url" -kafka-brokers "127.0.0.1:${FT_KAFKA_PORT:-19092}" -order "$orders" \
+	-requests "$requests" || status=1
+exit $status
