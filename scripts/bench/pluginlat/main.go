@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"fmt"
 	"os"
 	"slices"
@@ -40,7 +41,7 @@ func main() {
 }
 
 func run(binary, chAddr, chDB, pgURL, brokers, order string, n, records int) error {
-	p, err := host.Start(binary, os.Stderr)
+	p, err := host.Start(binary, io.Discard) // a failed query is printed below
 	if err != nil {
 		return err
 	}
@@ -122,7 +123,9 @@ func liveLatency(ctx context.Context, p *host.Plugin, pc *pluginv2.PluginContext
 	defer adm.DeleteTopics(context.Background(), topic) //nolint:errcheck // best effort
 
 	raw, _ := json.Marshal(map[string]any{"refId": "A", "queryType": "live_orders", "live": true, "limit": 1})
-	res, err := p.Data.QueryData(ctx, &pluginv2.QueryDataRequest{PluginContext: pc, Queries: []*pluginv2.DataQuery{{RefId: "A", Json: raw}}})
+	now := time.Now()
+	res, err := p.Data.QueryData(ctx, &pluginv2.QueryDataRequest{PluginContext: pc, Queries: []*pluginv2.DataQuery{{RefId: "A", Json: raw,
+		TimeRange: &pluginv2.TimeRange{FromEpochMS: now.Add(-time.Hour).UnixMilli(), ToEpochMS: now.UnixMilli()}}}})
 	if err != nil {
 		return 0, 0, err
 	}
