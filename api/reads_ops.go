@@ -334,7 +334,7 @@ type Replay struct {
 	To       time.Time        `json:"to" doc:"End of the window (UTC, exclusive)."`
 	Pressure []PressurePoint  `json:"pressure" doc:"The city's pressure per minute whose start is in the window, oldest first."`
 	Breaches []ReplayBreaches `json:"breaches" doc:"Static SLA violations per minute of observed_at in the window (rollup sla_breaches_per_city_minute), oldest first; minutes without any are left out."`
-	Actions  []OperatorAction   `json:"actions" doc:"Operator actions taken in the window whose target is city:<id> or whose params name the city (city_id, or city by id or name), in time order."`
+	Actions  []OperatorAction `json:"actions" doc:"Operator actions taken in the window whose target is city:<id> or whose params name the city (city_id, or city by id or name), in time order."`
 }
 
 // ReplayOutput answers the replay.
