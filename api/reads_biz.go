@@ -1463,9 +1463,10 @@ func (r registrar) bizRoutes() {
 				return nil, err
 			}
 			out := &RecentRoutesOutput{}
-			// The latest deliveries of the last day when it has enough of them (then no older one
-			// can be among them), else of all time.
-			for _, since := range []time.Time{r.d.now().Add(-24 * time.Hour), {}} {
+			// The latest deliveries of the last hour when it has enough of them (then no older one
+			// can be among them), else of the last day, else of all time.
+			now := r.d.now()
+			for _, since := range []time.Time{now.Add(-time.Hour), now.Add(-24 * time.Hour), {}} {
 				lo, hi, err := int64(math.MinInt64), int64(math.MaxInt64), error(nil)
 				if !since.IsZero() {
 					if lo, hi, err = r.d.ids(ctx, idbounds.OrdersDelivered, since, farFuture); err != nil {
