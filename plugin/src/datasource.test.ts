@@ -118,7 +118,7 @@ describe('DataSource', () => {
       expect(query.mock.calls[0][0].targets).toEqual([{ refId: 'variable', queryType: 'cities' }]);
     });
 
-    it('lists the recent order ids for `orders`', async () => {
+    it('lists the recent order ids of the city for `orders`', async () => {
       const query = jest.spyOn(ds, 'query').mockReturnValue(
         of({
           data: [
@@ -135,7 +135,8 @@ describe('DataSource', () => {
         { text: '1001', value: '1001' },
         { text: '1002', value: '1002' },
       ]);
-      expect(query.mock.calls[0][0].targets).toEqual([{ refId: 'variable', queryType: 'routes_recent' }]);
+      // Of the dashboard's city ($city is Tunis here).
+      expect(query.mock.calls[0][0].targets).toEqual([{ refId: 'variable', queryType: 'routes_recent', city: 'Tunis' }]);
     });
 
     it('fails with the backend’s error', async () => {

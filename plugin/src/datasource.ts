@@ -57,15 +57,23 @@ export class DataSource extends DataSourceWithBackend<FlavorQuery, FlavorOptions
   }
 
   /**
-   * Options of a query variable: `orders` lists the recent orders' ids (routes_recent), anything
-   * else the city names (cities).
+   * Options of a query variable: `orders` lists the recent orders' ids (routes_recent) of the
+   * dashboard's $city, anything else the city names (cities).
    */
   async metricFindQuery(query: string, options?: LegacyMetricFindQueryOptions): Promise<MetricFindValue[]> {
     const { queryType, field } = VARIABLE_QUERIES[query?.trim()] ?? VARIABLE_QUERIES.cities;
+    const target: FlavorQuery = { refId: 'variable', queryType };
+    if (queryType === 'routes_recent') {
+      // The orders of the dashboard's city, when it has a $city variable.
+      const city = getTemplateSrv().replace('$city', options?.scopedVars);
+      if (city !== '$city') {
+        target.city = city;
+      }
+    }
     const request: DataQueryRequest<FlavorQuery> = {
       requestId: `${this.uid}-variable-${queryType}`,
       app: CoreApp.Unknown,
-      targets: [{ refId: 'variable', queryType }],
+      targets: [target],
       range: options?.range ?? getDefaultTimeRange(),
       scopedVars: options?.scopedVars ?? {},
       interval: '1m',

@@ -153,6 +153,9 @@ func (in *Instance) follow(ctx context.Context, c channel, topic string, sender 
 		fetches := cl.PollFetches(ctx)
 		if err := fetches.Err0(); err != nil && ctx.Err() == nil {
 			log.DefaultLogger.Warn("live stream fetch", "topic", topic, "err", err)
+			if sleep(ctx, time.Second) != nil { // Kafka down: retry, without spinning
+				return nil
+			}
 		}
 		var sendErr error
 		fetches.EachRecord(func(r *kgo.Record) {
