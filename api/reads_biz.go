@@ -61,8 +61,8 @@ const bizCityFilter = `(? = 0 OR city_id = ?)`
 // bizMillimes rounds an amount of TND to the millime.
 func bizMillimes(tnd float64) float64 { return math.Round(tnd*1000) / 1000 }
 
-// bizMean is sum / n, or nil when n is 0.
-func bizMean(sum float64, n int64) *float64 {
+// mean is sum / n, or nil when n is 0 (the reads' averages, ratios and shares).
+func mean[N int64 | uint64](sum float64, n N) *float64 {
 	if n == 0 {
 		return nil
 	}
@@ -878,14 +878,14 @@ func (r registrar) bizRankings() {
 				return nil, err
 			}
 			sums = slices.DeleteFunc(sums, func(x delivered.Row) bool { return x.Key == 0 }) // no courier
-			mean := func(x delivered.Row) float64 { return float64(x.DeliverySeconds) / float64(x.DeliveredOrders) / 60 }
+			minutes := func(x delivered.Row) float64 { return float64(x.DeliverySeconds) / float64(x.DeliveredOrders) / 60 }
 			sort.Slice(sums, func(i, j int) bool {
 				a, b := sums[i], sums[j]
 				if a.DeliveredOrders != b.DeliveredOrders {
 					return a.DeliveredOrders > b.DeliveredOrders
 				}
-				if mean(a) != mean(b) {
-					return mean(a) < mean(b)
+				if minutes(a) != minutes(b) {
+					return minutes(a) < minutes(b)
 				}
 				return a.Key < b.Key
 			})
@@ -905,7 +905,7 @@ func (r registrar) bizRankings() {
 			}
 			out.Body.Couriers = make([]TopCourier, len(sums))
 			for i, x := range sums {
-				c := TopCourier{CourierID: int32(x.Key), CityID: x.CityID, Deliveries: x.DeliveredOrders, AvgDeliveryMinutes: mean(x)}
+				c := TopCourier{CourierID: int32(x.Key), CityID: x.CityID, Deliveries: x.DeliveredOrders, AvgDeliveryMinutes: minutes(x)}
 				for _, n := range names {
 					if int64(n.ID) == x.Key {
 						c.Name, c.Vehicle = n.Name, n.Vehicle
@@ -1079,7 +1079,7 @@ func (r registrar) bizWeather() {
 			out.Body.Conditions = make([]ConditionOrders, len(rows))
 			for i, x := range rows {
 				out.Body.Conditions[i] = ConditionOrders{Condition: x.Condition, Orders: x.Orders, DeliveredOrders: x.Delivered,
-					AvgDeliveryMinutes: bizMean(float64(x.Seconds)/60, x.Delivered)}
+					AvgDeliveryMinutes: mean(float64(x.Seconds)/60, x.Delivered)}
 			}
 			return out, nil
 		})
@@ -1132,9 +1132,9 @@ func (r registrar) bizWeather() {
 					s    sums
 				}{{"rush", cell[w][1]}, {"non_rush", cell[w][0]}, {"all", all}} {
 					out.Body.Cells = append(out.Body.Cells, ImpactCell{Weather: weather, Period: p.name, DeliveredOrders: p.s.n,
-						AvgDeliveryMinutes: bizMean(float64(p.s.seconds)/60, p.s.n)})
+						AvgDeliveryMinutes: mean(float64(p.s.seconds)/60, p.s.n)})
 				}
-				means[w] = bizMean(float64(all.seconds)/60, all.n)
+				means[w] = mean(float64(all.seconds)/60, all.n)
 			}
 			if means[0] != nil && means[1] != nil {
 				d := *means[1] - *means[0]

@@ -591,15 +591,6 @@ func opsCityPtr(city int32) *int32 {
 	return &city
 }
 
-// opsRatio is n / d, nil when d is 0.
-func opsRatio(n float64, d uint64) *float64 {
-	if d == 0 {
-		return nil
-	}
-	v := n / float64(d)
-	return &v
-}
-
 // opsCollect runs a ClickHouse query and scans each row; the answer is never nil, so that
 // an empty list is [] in JSON.
 func opsCollect[T any](ctx context.Context, ch driver.Conn, q string, args []any, scan func(driver.Rows) (T, error)) ([]T, error) {
@@ -645,7 +636,7 @@ func (r registrar) opsKPIs(ctx context.Context, w WindowParams, city int32) (KPI
 	if err := r.d.CH.QueryRow(ctx, q+" SETTINGS enable_optimize_predicate_expression = 1", args...).Scan(&o.Placed); err != nil {
 		return k, fmt.Errorf("kpis orders: %w", err)
 	}
-	o.PerMinute = opsRatio(float64(o.Placed), uint64(o.Minutes))
+	o.PerMinute = mean(float64(o.Placed), uint64(o.Minutes))
 
 	local := now.In(calendar.Tunis)
 	k.SLAToday.From = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, calendar.Tunis).UTC()
@@ -662,7 +653,7 @@ func (r registrar) opsKPIs(ctx context.Context, w WindowParams, city int32) (KPI
 	if err := r.d.CH.QueryRow(ctx, q, args...).Scan(&k.ETA.Delivered, &absErr); err != nil {
 		return k, fmt.Errorf("kpis eta: %w", err)
 	}
-	k.ETA.MAEMinutes = opsRatio(absErr, k.ETA.Delivered)
+	k.ETA.MAEMinutes = mean(absErr, k.ETA.Delivered)
 
 	// Every version counts, tombstones included: each is a change the pipeline carried
 	// (table_freshness_state keeps the newest without a scan of the mirror).
@@ -773,9 +764,9 @@ func (r registrar) opsDynamicSummary(ctx context.Context, w WindowParams, city i
 	if err := r.d.CH.QueryRow(ctx, q, args...).Scan(&s.Violations, &overrun, &ratio); err != nil {
 		return s, fmt.Errorf("dynamic summary: %w", err)
 	}
-	s.ViolationShare = opsRatio(float64(s.Violations), s.Delivered)
-	s.MeanOverrunMinutes = opsRatio(overrun, s.Violations)
-	s.MeanOverrunRatio = opsRatio(ratio, s.Violations)
+	s.ViolationShare = mean(float64(s.Violations), s.Delivered)
+	s.MeanOverrunMinutes = mean(overrun, s.Violations)
+	s.MeanOverrunRatio = mean(ratio, s.Violations)
 	return s, nil
 }
 
@@ -792,7 +783,7 @@ func (r registrar) opsModelHealth(ctx context.Context, w WindowParams, city int3
 		err := rows.Scan(&b.Start, &b.Delivered, &absErr, &positive, &relErr)
 		b.Start = b.Start.UTC()
 		b.MAEMinutes = absErr / float64(b.Delivered)
-		b.MAPE = opsRatio(relErr, positive)
+		b.MAPE = mean(relErr, positive)
 		return b, err
 	})
 	if err != nil {
