@@ -236,6 +236,7 @@ const (
 	unitPerSecond = "cps" // counts per second
 	unitKmh       = "velocitykmh"
 	unitPressure  = "none"
+	unitBytes     = "bytes" // IEC: KiB, MiB, GiB
 )
 
 // keepFields keeps the fields whose names match the regular expression, in every frame: for

@@ -13,8 +13,8 @@ import (
 )
 
 // The data sources the dashboards query. The flavortrend one is provisioned by
-// provisioning/datasources/flavortrend.yaml; Prometheus and Tempo will be provisioned with
-// these uids by the observability stack.
+// provisioning/datasources/flavortrend.yaml, Prometheus and Tempo by
+// provisioning/datasources/observability.yaml.
 const (
 	pluginID      = "flavortrend-flavortrend-datasource"
 	datasourceUID = "flavortrend"

@@ -32,21 +32,23 @@ import (
 	"github.com/flavortrend/flavortrend/enrich/weather"
 	"github.com/flavortrend/flavortrend/internal/config"
 	"github.com/flavortrend/flavortrend/internal/store"
+	"github.com/flavortrend/flavortrend/internal/telemetry"
 )
 
 // Config is everything the enricher needs; Bind documents each setting.
 type Config struct {
 	Kafka         config.Kafka
-	ClickHouse    config.ClickHouse // where the promoted ETA model is read from
-	ModelPoll     time.Duration     // how often to look for a newly promoted model
-	TopicPrefix   string            // CDC topics are <prefix>.public.<table>
-	DerivedPrefix string            // prepended to the derived topics' names of SPEC §3 ("" for exactly those names)
-	Group         string            // consumer group of the order stage
-	Instance      string            // this instance's stable name in the group
-	Lateness      time.Duration     // how late an event may arrive and still count
-	SLA           time.Duration     // static SLA threshold
-	SLAByCity     []string          // per-city overrides, city_id=duration
-	Partitions    int               // partitions of the topics the enricher creates
+	ClickHouse    config.ClickHouse   // where the promoted ETA model is read from
+	ModelPoll     time.Duration       // how often to look for a newly promoted model
+	TopicPrefix   string              // CDC topics are <prefix>.public.<table>
+	DerivedPrefix string              // prepended to the derived topics' names of SPEC §3 ("" for exactly those names)
+	Group         string              // consumer group of the order stage
+	Instance      string              // this instance's stable name in the group
+	Lateness      time.Duration       // how late an event may arrive and still count
+	SLA           time.Duration       // static SLA threshold
+	SLAByCity     []string            // per-city overrides, city_id=duration
+	Partitions    int                 // partitions of the topics the enricher creates
+	Telemetry     telemetry.Providers // spans and metrics (docs/telemetry.md); zero records nothing
 
 	thresholds sla.Thresholds
 }
@@ -137,14 +139,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	orderStage := orders.New(orders.Config{Topics: topics, Inputs: inputs, CityPartitions: cityParts,
 		Thresholds: cfg.thresholds, Lateness: cfg.Lateness}, d, models)
 	orderRunner, err := stream.New(stream.Config{Brokers: cfg.Kafka.Brokers, Group: cfg.Group, Instance: cfg.Instance,
-		Topics: orderStage.Consumed(), DeadLetter: dead, Partitioned: []string{topics.CityEvents}}, log, orderStage, orderStage.Tables()...)
+		Topics: orderStage.Consumed(), DeadLetter: dead, Partitioned: []string{topics.CityEvents},
+		Name: "orders", Telemetry: cfg.Telemetry}, log, orderStage, orderStage.Tables()...)
 	if err != nil {
 		return err
 	}
 	defer orderRunner.Close()
 	cityStage := city.New(city.Config{Topics: cityTopics, Lateness: cfg.Lateness}, cities.Name)
 	cityRunner, err := stream.New(stream.Config{Brokers: cfg.Kafka.Brokers, Group: cfg.Group + "-city", Instance: cfg.Instance,
-		Topics: []string{cityTopics.Events}, DeadLetter: dead}, log, cityStage, cityStage.Tables()...)
+		Topics: []string{cityTopics.Events}, DeadLetter: dead, Name: "city", Telemetry: cfg.Telemetry}, log, cityStage, cityStage.Tables()...)
 	if err != nil {
 		return err
 	}

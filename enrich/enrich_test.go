@@ -43,7 +43,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	runPipeline(t, kafka, chCfg, name)
+	runPipeline(t, kafka, chCfg, name, telemetry.Providers{})
 
 	var placed, delivered int
 	if err := pg.QueryRow(ctx, "SELECT count(*), count(delivered_at) FROM orders").Scan(&placed, &delivered); err != nil {
@@ -304,13 +304,13 @@ func captured(t *testing.T, prefix string) (*pgxpool.Pool, driver.Conn, config.C
 }
 
 // runPipeline runs the enricher and the ingester in process on the topics of the connector
-// name, the derived topics prefixed "name.", until the test ends.
-func runPipeline(t *testing.T, kafka config.Kafka, chCfg config.ClickHouse, name string) {
+// name, the derived topics prefixed "name.", until the test ends, with telemetry tel.
+func runPipeline(t *testing.T, kafka config.Kafka, chCfg config.ClickHouse, name string, tel telemetry.Providers) {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ecfg := enrich.Config{Kafka: kafka, ClickHouse: chCfg, ModelPoll: time.Second, TopicPrefix: name, DerivedPrefix: name + ".",
-		Group: name + "-enrich", Instance: "a", Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
+		Group: name + "-enrich", Instance: "a", Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3, Telemetry: tel}
 	if err := ecfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func runPipeline(t *testing.T, kafka config.Kafka, chCfg config.ClickHouse, name
 	if err := icfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	in, err := ingest.New(ctx, icfg, log, telemetry.Providers{})
+	in, err := ingest.New(ctx, icfg, log, tel)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flavortrend/flavortrend/enrich/train"
 	"github.com/flavortrend/flavortrend/generate"
+	"github.com/flavortrend/flavortrend/internal/telemetry"
 )
 
 // simulatedDays is how much simulated time the model is trained on (SPEC §5's test: 7 days).
@@ -29,7 +30,7 @@ func TestTrainPromotes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	runPipeline(t, kafka, chCfg, name)
+	runPipeline(t, kafka, chCfg, name, telemetry.Providers{})
 	db := chCfg.Database
 	waitRows := func(q string, want int) {
 		t.Helper()

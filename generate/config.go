@@ -3,6 +3,8 @@ package generate
 import (
 	"fmt"
 	"time"
+
+	"github.com/flavortrend/flavortrend/internal/telemetry"
 )
 
 // DefaultRate is the base order rate across all cities, orders per simulated minute.
@@ -23,6 +25,10 @@ type Config struct {
 	Start time.Time
 	// Duration is how much simulated time to run; 0 runs until the context is cancelled.
 	Duration time.Duration
+	// Telemetry gets the spans and metrics of docs/telemetry.md. With a tracer provider,
+	// each order's trace_parent is the context of its generate.order span; without one it
+	// is drawn from the seeded generator.
+	Telemetry telemetry.Providers
 }
 
 // Validate reports the first invalid setting.

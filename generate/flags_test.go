@@ -175,7 +175,10 @@ func TestNudge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newSim(Config{Seed: 5}.withDefaults(time.Now()), pool, w)
+	s, err := newSim(Config{Seed: 5}.withDefaults(time.Now()), pool, w)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.startShifts()
 	poll := func() {
 		t.Helper()
@@ -299,7 +302,10 @@ func TestUnreadableFlagParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newSim(Config{Seed: 5}.withDefaults(time.Now()), pool, w)
+	s, err := newSim(Config{Seed: 5}.withDefaults(time.Now()), pool, w)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.startShifts()
 	addFlag(t, pool, "promo", 2, `{"factor": "lots"}`, time.Hour)
 	if err := s.pollFlags(ctx); err != nil {

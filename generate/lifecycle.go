@@ -157,7 +157,7 @@ func (s *sim) onPlace(c *city) {
 		o.id, int32(cu.id), int32(rest.id), nil, int32(c.id), statusPlaced,
 		o.placedAt, nil, nil, nil, nil, nil,
 		int32(units), subtotal, fee, subtotal + fee, o.distanceKm, int32(o.promised), promo,
-		cu.lat, cu.lon, TraceParent(rng),
+		cu.lat, cu.lon, s.tel.place(o, c, TraceParent(rng)),
 	})
 
 	// Fates drawn at placement (see the cancellation model above).

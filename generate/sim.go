@@ -54,15 +54,20 @@ type sim struct {
 	observed bool // the first weather observation has been written
 	b        batch
 	stats    Stats
+	tel      *instruments
 }
 
-func newSim(cfg Config, pool *pgxpool.Pool, w *world) *sim {
+func newSim(cfg Config, pool *pgxpool.Pool, w *world) (*sim, error) {
+	tel, err := newInstruments(cfg.Telemetry)
+	if err != nil {
+		return nil, err
+	}
 	stream := func(k uint64) *rand.Rand { return rand.New(rand.NewPCG(uint64(cfg.Seed), k)) }
 	return &sim{
-		cfg: cfg, pool: pool, w: w, now: cfg.Start,
+		cfg: cfg, pool: pool, w: w, now: cfg.Start, tel: tel,
 		demand: stream(streamDemand), orders: stream(streamOrders), weather: stream(streamWeather),
 		moves: stream(streamMoves), reviews: stream(streamReviews), plan: stream(streamPlan),
-	}
+	}, nil
 }
 
 // Run simulates orders on a simulated clock (SPEC §6) and writes them to PostgreSQL until
@@ -81,7 +86,10 @@ func Run(ctx context.Context, pool *pgxpool.Pool, cfg Config, progress io.Writer
 	if err != nil {
 		return Stats{}, fmt.Errorf("generate: %w", err)
 	}
-	s := newSim(cfg, pool, w)
+	s, err := newSim(cfg, pool, w)
+	if err != nil {
+		return Stats{}, err
+	}
 	if err := s.prepare(ctx); err != nil {
 		return Stats{}, fmt.Errorf("generate: %w", err)
 	}
@@ -156,8 +164,10 @@ func (s *sim) loop(ctx context.Context, p *progress) error {
 		}
 		// The batch is committed even when ctx was cancelled meanwhile.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+		events := s.b.events()
 		err := s.b.flush(fctx, s.pool)
 		cancel()
+		s.tel.written(fctx, events, err)
 		if err != nil {
 			return fmt.Errorf("generate: write batch at %s: %w", s.now.Format(time.RFC3339), err)
 		}

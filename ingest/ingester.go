@@ -60,7 +60,7 @@ type Ingester struct {
 
 	tracer trace.Tracer
 	met    *instruments
-	lag    lagGauge
+	lag    telemetry.Lag
 	lagReg metric.Registration
 }
 
@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, tel telemetry.Provid
 	if err != nil {
 		return nil, err
 	}
-	in := &Ingester{cfg: cfg, log: log, ch: ch, tracer: tel.Tracer(scope), met: met, lag: lagGauge{parts: map[partition]lagState{}}}
+	in := &Ingester{cfg: cfg, log: log, ch: ch, tracer: tel.Tracer(scope), met: met}
 	for range cfg.Workers {
 		tables, err := loadTables(ctx, ch, cfg.ClickHouse.Database, cfg.columns)
 		if err != nil {
@@ -114,7 +114,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, tel telemetry.Provid
 		}
 		in.workers = append(in.workers, newWorker(in, tables))
 	}
-	if in.lagReg, err = in.lag.register(tel.Meter(scope)); err != nil {
+	if in.lagReg, err = in.lag.Register(tel.Meter(scope), "flavortrend.ingest.consumer.lag",
+		"Records in a partition past the ingester's position (high watermark minus the next offset to handle), by topic and partition."); err != nil {
 		ch.Close()
 		return nil, err
 	}
@@ -227,7 +228,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		pollCtx, cancel := context.WithTimeout(ctx, in.cfg.FlushInterval)
 		fetches := in.kafka.PollRecords(pollCtx, in.cfg.BatchRows)
 		cancel()
-		in.lag.fetched(fetches)
+		in.lag.Fetched(fetches)
 		stopping := ctx.Err() != nil
 		fetches.EachError(func(topic string, p int32, err error) {
 			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
@@ -459,7 +460,7 @@ func (in *Ingester) produceDeadLetters(ctx context.Context, w *worker) error {
 
 // onRevoked flushes and commits before partitions move to another instance.
 func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
-	in.lag.forget(revoked)
+	in.lag.Forget(revoked)
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if err := in.flushAndCommit(ctx); err != nil {
@@ -470,7 +471,7 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[st
 // onLost drops what was pending for partitions already given away: their new owner
 // re-reads those records, and rewriting them is harmless.
 func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
-	in.lag.forget(lost)
+	in.lag.Forget(lost)
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for _, w := range in.workers {

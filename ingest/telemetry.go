@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/attribute"
@@ -118,61 +117,6 @@ func (in *instruments) report(ctx context.Context, counts outcomeCounts) {
 // tableAttrs is the attribute set of a table's measurements.
 func tableAttrs(name string) metric.MeasurementOption {
 	return metric.WithAttributeSet(attribute.NewSet(attribute.String("table", name)))
-}
-
-// lagGauge reports flavortrend.ingest.consumer.lag: per partition, the high watermark of the
-// last fetch minus the offset after the last handled record. It has its own lock, so reading
-// it never waits for a flush.
-type lagGauge struct {
-	mu    sync.Mutex
-	parts map[partition]lagState
-}
-
-type lagState struct{ hwm, next int64 }
-
-// fetched notes the high watermark and the position of each partition in fs.
-func (g *lagGauge) fetched(fs kgo.Fetches) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	fs.EachPartition(func(p kgo.FetchTopicPartition) {
-		if p.Err != nil || len(p.Records) == 0 {
-			return // without a record the position is unknown
-		}
-		g.parts[partition{p.Topic, p.Partition}] = lagState{hwm: p.HighWatermark, next: p.Records[len(p.Records)-1].Offset + 1}
-	})
-}
-
-// forget stops reporting partitions that moved to another instance.
-func (g *lagGauge) forget(parts map[string][]int32) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for topic, ps := range parts {
-		for _, p := range ps {
-			delete(g.parts, partition{topic, p})
-		}
-	}
-}
-
-// register creates the gauge on m; unregister it when the ingester closes.
-func (g *lagGauge) register(m metric.Meter) (metric.Registration, error) {
-	gauge, err := m.Int64ObservableGauge("flavortrend.ingest.consumer.lag", metric.WithUnit("{record}"),
-		metric.WithDescription("Records in a partition past the ingester's position (high watermark minus the next offset to handle), by topic and partition."))
-	if err != nil {
-		return nil, fmt.Errorf("ingest metrics: %w", err)
-	}
-	reg, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		for p, s := range g.parts {
-			o.ObserveInt64(gauge, max(s.hwm-s.next, 0),
-				metric.WithAttributes(attribute.String("topic", p.topic), attribute.Int("partition", int(p.part))))
-		}
-		return nil
-	}, gauge)
-	if err != nil {
-		return nil, fmt.Errorf("ingest metrics: %w", err)
-	}
-	return reg, nil
 }
 
 // batchTrace collects what the span of a batch names: the partitions of its records and the

@@ -30,6 +30,7 @@ func enrichCommand() command {
 				return err
 			}
 			defer stopTelemetry(tel)
+			cfg.Telemetry = tel.Providers
 			slog.Info("enrich started", "group", cfg.Group, "instance", cfg.Instance, "orders", cfg.TopicPrefix+".public.orders")
 			return enrich.Run(ctx, cfg, log)
 		},

@@ -59,7 +59,9 @@ func generateCommand() command {
 				load    generate.LoadConfig
 				start   string
 				loadRun bool
+				tf      telemetryFlags
 			)
+			tf.bind(f)
 			f.Int64(&cfg.Seed, "seed", "FT_SEED", defaultSeed,
 				"random seed: the same seed, start time and reference data give the same rows (without scenario flags)")
 			f.Float(&cfg.Rate, "rate", "FT_GENERATE_RATE", generate.DefaultRate,
@@ -114,6 +116,12 @@ func generateCommand() command {
 				_, err := generate.Load(ctx, pool, load, stdout)
 				return err
 			}
+			tel, _, err := tf.start(ctx, env, "flavortrend-generate")
+			if err != nil {
+				return err
+			}
+			defer stopTelemetry(tel)
+			cfg.Telemetry = tel.Providers
 			_, err = generate.Run(ctx, pool, cfg, stdout)
 			return err
 		},

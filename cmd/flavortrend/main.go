@@ -34,6 +34,7 @@ func commands() []command {
 		enrichCommand(),
 		trainCommand(),
 		watchCommand(),
+		statusCommand(),
 		apiCommand(),
 	}
 }

@@ -250,6 +250,7 @@ func (s *Stage) order(tx *stream.Tx, r *kgo.Record, ev *debezium.Event) error {
 	if err != nil {
 		return fmt.Errorf("orders: %w", err)
 	}
+	tx.TraceChange(o.traceParent, commitTime(ev))
 	s.tick(r.Partition, o.newest())
 	s.fire(tx, r.Partition)
 	st, open := s.orders.Get(r.Partition, key)

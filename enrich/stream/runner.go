@@ -30,6 +30,11 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/flavortrend/flavortrend/internal/telemetry"
 )
 
 // Processor handles the records of one poll inside a transaction.
@@ -60,6 +65,10 @@ type Config struct {
 	// Partitioned are output topics whose records name their partition (Record.Partition),
 	// like the changelogs; the records of every other topic go by the hash of their key.
 	Partitioned []string
+	// Name is the stage's name in spans and metrics (attribute stage), e.g. "orders".
+	Name string
+	// Telemetry gets the spans and metrics of docs/telemetry.md; zero records nothing.
+	Telemetry telemetry.Providers
 }
 
 // Runner runs a Processor over its input topics.
@@ -69,6 +78,7 @@ type Runner struct {
 	proc   Processor
 	tables []Store
 	sess   *kgo.GroupTransactSession
+	tel    *instruments
 
 	mu    sync.Mutex // the loop and the assignment callbacks take turns on the tables
 	ready map[int32]bool
@@ -80,13 +90,29 @@ type Tx struct {
 	ctx     context.Context
 	prodErr error
 	errMu   sync.Mutex
-	out     int
+	span    trace.Span  // the transaction's
+	cur     *recordSpan // the record being processed; nil in Advance
+	counts  txCounts
 }
 
-// Emit produces a record in the transaction. Headers are copied from the input when the
-// processor passes them on (trace context).
+// TraceChange names the trace context of the change being processed, a CDC record whose
+// row carries it (the trace_parent column) rather than a traceparent header, and when the
+// change was committed at the source. The record's span joins that trace under a span of
+// the change's trip through CDC: from its commit to the record's Kafka timestamp. Records
+// emitted afterwards that carry the same trace get the record span's context.
+func (tx *Tx) TraceChange(traceParent string, committed time.Time) {
+	if tx.cur == nil || tx.cur.span != nil {
+		return
+	}
+	tx.r.tel.startRecord(tx.cur, tx.r.tel.change(tx.cur.r, traceParent, committed), tx.span.SpanContext())
+}
+
+// Emit produces a record in the transaction. A processor passes the trace context on in a
+// traceparent header (the order's); Emit replaces it with the context of the span that
+// produced the record.
 func (tx *Tx) Emit(r *kgo.Record) {
-	tx.out++
+	tx.r.tel.stamp(tx.cur, r)
+	tx.counts.emitted[r.Topic]++
 	tx.r.sess.Produce(tx.ctx, r, func(_ *kgo.Record, err error) {
 		if err != nil {
 			tx.errMu.Lock()
@@ -106,7 +132,11 @@ func New(cfg Config, log *slog.Logger, proc Processor, tables ...Store) (*Runner
 	if cfg.MaxPoll <= 0 {
 		cfg.MaxPoll = 50000
 	}
-	rn := &Runner{cfg: cfg, log: log, proc: proc, tables: tables, ready: map[int32]bool{}}
+	tel, err := newInstruments(cfg.Telemetry, cfg.Name)
+	if err != nil {
+		return nil, err
+	}
+	rn := &Runner{cfg: cfg, log: log, proc: proc, tables: tables, ready: map[int32]bool{}, tel: tel}
 	sess, err := kgo.NewGroupTransactSession(
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.TransactionalID(cfg.Group+"-"+cfg.Instance),
@@ -159,6 +189,7 @@ func partitioner(tables []Store, partitioned []string) kgo.Partitioner {
 // that its partitions are reassigned now rather than when its session expires.
 func (rn *Runner) Close() {
 	rn.sess.Close()
+	rn.tel.lagReg.Unregister() //nolint:errcheck // only fails for a foreign meter provider
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(rn.cfg.Brokers...))
@@ -204,6 +235,7 @@ func (rn *Runner) Run(ctx context.Context) error {
 			rn.sess.AllowRebalance()
 			continue
 		}
+		rn.tel.lag.Fetched(fetches)
 		if err := rn.transact(ctx, fetches); err != nil {
 			rn.sess.AllowRebalance()
 			return err
@@ -250,16 +282,27 @@ func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
 	defer cancel()
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
+	start := time.Now()
 	if err := rn.sess.Begin(); err != nil {
 		return fmt.Errorf("stream: begin: %w", err)
 	}
-	tx := &Tx{r: rn, ctx: ctx}
+	tx := &Tx{r: rn, ctx: ctx, counts: txCounts{emitted: map[string]int64{}}}
+	_, tx.span = rn.tel.tracer.Start(ctx, spanTransaction, trace.WithTimestamp(start), trace.WithAttributes(rn.tel.stage))
+	defer tx.span.End()
 	parts := map[int32]bool{}
 	inTimeOrder(fetches, func(r *kgo.Record) {
 		parts[r.Partition] = true
-		if err := rn.proc.Process(tx, r); err != nil {
+		tx.cur = &recordSpan{r: r, start: time.Now()}
+		rn.tel.startRecord(tx.cur, traceParent(r), tx.span.SpanContext())
+		err := rn.proc.Process(tx, r)
+		if err != nil {
 			rn.deadLetter(tx, r, err)
+			tx.counts.dead++
+		} else {
+			tx.counts.ok++
 		}
+		endRecord(tx.cur, err)
+		tx.cur = nil
 	})
 	var err error
 	for p := range parts {
@@ -297,6 +340,12 @@ func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
 	}
 	if !committed {
 		rn.reset()
+	}
+	rn.tel.ended(ctx, start, committed, tx.counts)
+	tx.span.SetAttributes(attribute.Int64("records", tx.counts.ok+tx.counts.dead), attribute.Int64("dead_letters", tx.counts.dead),
+		attribute.Bool("committed", committed))
+	if !committed {
+		tx.span.SetStatus(codes.Error, "transaction aborted")
 	}
 	if endErr != nil {
 		return fmt.Errorf("stream: end transaction: %w", endErr)
@@ -383,6 +432,7 @@ func (rn *Runner) onAssigned(ctx context.Context, cl *kgo.Client, assigned map[s
 
 // onRevoked drops the state of partitions that moved away.
 func (rn *Runner) onRevoked(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	rn.tel.lag.Forget(revoked)
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	for _, ps := range revoked {

@@ -107,6 +107,7 @@ func (in *Instance) query(ctx context.Context, pc backend.PluginContext, dq back
 	}
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
+	ctx, span, start := startQuery(ctx, m.QueryType)
 	var fs data.Frames
 	var err error
 	if m.QueryType == query.Cities {
@@ -114,6 +115,7 @@ func (in *Instance) query(ctx context.Context, pc backend.PluginContext, dq back
 	} else {
 		fs, err = in.views.Read(ctx, m, dq.TimeRange)
 	}
+	endQuery(span, m.QueryType, start, err)
 	if err != nil {
 		var ve *views.Error
 		if errors.As(err, &ve) {
