@@ -22,6 +22,7 @@ import (
 
 	"github.com/flavortrend/flavortrend/enrich"
 	"github.com/flavortrend/flavortrend/internal/config"
+	"github.com/flavortrend/flavortrend/internal/telemetry"
 )
 
 func main() {
@@ -73,8 +74,16 @@ func run(brokers []string, prefix string, orders int64, ch config.ClickHouse) er
 		}
 	}
 	derived := fmt.Sprintf("rate%d.", time.Now().Unix())
+	// The telemetry flavortrend enrich has without any export configured: spans are recorded
+	// (every order carries a sampled trace context) and metrics kept, so their cost is measured.
+	tel, err := telemetry.Setup(ctx, telemetry.Config{Service: "flavortrend-enrich", MetricsAddr: "127.0.0.1:0"})
+	if err != nil {
+		return err
+	}
+	defer tel.Shutdown(context.Background()) //nolint:errcheck // nothing is exported
 	cfg := enrich.Config{Kafka: config.Kafka{Brokers: brokers}, ClickHouse: ch, TopicPrefix: prefix, DerivedPrefix: derived,
-		Group: derived + "enrich", Instance: "bench", Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
+		Group: derived + "enrich", Instance: "bench", Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3,
+		Telemetry: tel.Providers}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
