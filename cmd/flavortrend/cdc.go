@@ -9,6 +9,7 @@ import (
 
 	"github.com/flavortrend/flavortrend/internal/config"
 	"github.com/flavortrend/flavortrend/internal/connect"
+	"github.com/flavortrend/flavortrend/internal/health"
 	"github.com/flavortrend/flavortrend/internal/store"
 )
 
@@ -138,21 +139,9 @@ func cdcStatus(ctx context.Context, client *connect.Client, c cdcConfig, stdout 
 		return fmt.Errorf("replication slot %s: %w", c.connector.Slot, err)
 	}
 	fmt.Fprintf(stdout, "  slot %s: active=%t, lag %s behind the WAL head, %s of WAL retained\n",
-		c.connector.Slot, active, bytesText(lag), bytesText(retained))
+		c.connector.Slot, active, health.BytesText(lag), health.BytesText(retained))
 	if !st.Running() {
 		return fmt.Errorf("connector %s is not running", c.connector.Name)
 	}
 	return nil
-}
-
-func bytesText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

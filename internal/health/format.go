@@ -5,8 +5,8 @@ import (
 	"math"
 )
 
-// bytesText is n bytes for a reader: 512 B, 3.2 KiB, 64.0 MiB, 1.5 GiB.
-func bytesText(n int64) string {
+// BytesText is n bytes for a reader: 512 B, 3.2 KiB, 64.0 MiB, 1.5 GiB.
+func BytesText(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))

@@ -121,10 +121,10 @@ func judgeSlots(p PostgresReport, th Thresholds) []Stage {
 		s := Stage{Stage: "slot", Name: sl.Name, Health: Down, Detail: "no such replication slot"}
 		if sl.Found {
 			s.Health = worse(level(sl.LagBytes, th.SlotLagWarn, th.SlotLagDown), level(sl.RetainedBytes, th.RetainedWarn, th.RetainedDown))
-			s.Lag = bytesText(sl.LagBytes)
-			s.Detail = "active, " + bytesText(sl.RetainedBytes) + " of WAL retained"
+			s.Lag = BytesText(sl.LagBytes)
+			s.Detail = "active, " + BytesText(sl.RetainedBytes) + " of WAL retained"
 			if !sl.Active {
-				s.Health, s.Detail = Down, "inactive (no consumer), "+bytesText(sl.RetainedBytes)+" of WAL retained"
+				s.Health, s.Detail = Down, "inactive (no consumer), "+BytesText(sl.RetainedBytes)+" of WAL retained"
 			}
 		}
 		out = append(out, s)
