@@ -6,6 +6,7 @@ import (
 
 	"github.com/flavortrend/flavortrend/internal/delivered"
 	"github.com/flavortrend/flavortrend/internal/idbounds"
+	"github.com/flavortrend/flavortrend/internal/placed"
 )
 
 // Reads of the CDC mirrors by a time window first narrow them to the window's id range
@@ -40,6 +41,12 @@ func rangeArgs(r idbounds.Range, err error) (lo, hi int64, _ error) {
 // (internal/delivered).
 func (d *Deps) delivered() delivered.Store {
 	return delivered.Store{Conn: d.CH, Database: d.CHDatabase}
+}
+
+// placed reads the sums of the orders per hour of placed_at, sealed and live
+// (internal/placed).
+func (d *Deps) placed() placed.Store {
+	return placed.Store{Conn: d.CH, Database: d.CHDatabase}
 }
 
 // farFuture ends a window open towards the future.

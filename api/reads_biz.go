@@ -20,7 +20,9 @@ import (
 
 // The business reads of SPEC §8 answer from ClickHouse (sql/clickhouse, docs/clickhouse.md):
 // CDC mirrors with FINAL and _is_deleted = 0 within the id bounds of the window (bounds.go),
-// fact tables with FINAL (ordered by their event time), revenue and rankings from internal/delivered. Every query runs on 18.16 and on current releases:
+// fact tables with FINAL (ordered by their event time), revenue and the restaurant and courier
+// rankings from internal/delivered, top dishes and the weather reads from internal/placed (sums
+// of sealed hours and of the rest live). Every query runs on 18.16 and on current releases:
 // one JOIN per SELECT (nested subqueries instead), ANY joins with USING on subqueries that
 // have an alias (the current analyzer requires one), no window functions, and no alias that
 // shadows a column it is computed from. Times are UTC throughout.
@@ -544,37 +546,15 @@ func (x bizRevenue) revenue() Revenue {
 	return Revenue{GMV: gmv, DeliveredOrders: x.deliveredOrders, AOV: bizAOV(gmv, x.deliveredOrders)}
 }
 
-// bizDeliveredRows are the sums per hour and key of dim of the orders delivered in [from, to)
-// (internal/delivered: the sealed hours, and a live sum of the others).
-func (d *Deps) bizDeliveredRows(ctx context.Context, dim delivered.Dim, from, to time.Time, city int32) ([]delivered.Row, error) {
-	rows, err := d.delivered().Read(ctx, dim, from, to, city)
+// bizDelivered are the sums per period and key of dim of the orders delivered in [from, to)
+// (internal/delivered: the sealed hours, and a live sum of the others, added up in
+// ClickHouse).
+func (d *Deps) bizDelivered(ctx context.Context, dim delivered.Dim, from, to time.Time, city int32, per delivered.Per) ([]delivered.Row, error) {
+	rows, err := d.delivered().Sums(ctx, dim, from, to, city, per)
 	if err != nil {
 		return nil, fmt.Errorf("delivered %s sums: %w", dim, err)
 	}
 	return rows, nil
-}
-
-// bizDeliveredByKey sums bizDeliveredRows over the hours, per key.
-func (d *Deps) bizDeliveredByKey(ctx context.Context, dim delivered.Dim, from, to time.Time, city int32) ([]delivered.Row, error) {
-	rows, err := d.bizDeliveredRows(ctx, dim, from, to, city)
-	if err != nil {
-		return nil, err
-	}
-	at := map[int64]int{} // index in out
-	var out []delivered.Row
-	for _, x := range rows {
-		i, ok := at[x.Key]
-		if !ok {
-			i = len(out)
-			at[x.Key] = i
-			out = append(out, delivered.Row{Key: x.Key, CityID: x.CityID})
-		}
-		sum := &out[i]
-		sum.DeliveredOrders += x.DeliveredOrders
-		sum.Millimes += x.Millimes
-		sum.DeliverySeconds += x.DeliverySeconds
-	}
-	return out, nil
 }
 
 // bizKeys are the rows' keys, for a has(?, id) filter.
@@ -609,7 +589,7 @@ func (r registrar) bizRevenue() {
 			}
 			out := &RevenueOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			rows, err := r.d.bizDeliveredRows(ctx, delivered.City, out.Body.From, out.Body.To, city)
+			rows, err := r.d.bizDelivered(ctx, delivered.City, out.Body.From, out.Body.To, city, delivered.Window)
 			if err != nil {
 				return nil, err
 			}
@@ -628,7 +608,7 @@ func (r registrar) bizRevenue() {
 		func(ctx context.Context, in *RevenueByCityInput) (*RevenueByCityOutput, error) {
 			out := &RevenueByCityOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			rows, err := r.d.bizDeliveredRows(ctx, delivered.City, out.Body.From, out.Body.To, 0)
+			rows, err := r.d.bizDelivered(ctx, delivered.City, out.Body.From, out.Body.To, 0, delivered.Window)
 			if err != nil {
 				return nil, err
 			}
@@ -677,13 +657,13 @@ func (r registrar) bizRevenue() {
 			}
 			now := r.d.now()
 			first := bizMonday(now).AddDate(0, 0, -7*(in.Weeks-1))
-			rows, err := r.d.bizDeliveredRows(ctx, delivered.City, first, now, city)
+			rows, err := r.d.bizDelivered(ctx, delivered.City, first, now, city, delivered.Week)
 			if err != nil {
 				return nil, err
 			}
-			byWeek := map[time.Time]*bizRevenue{}
+			byWeek := map[int64]*bizRevenue{} // by the Monday's epoch second
 			for _, x := range rows {
-				w := bizMonday(x.Hour)
+				w := x.Period.Unix()
 				if byWeek[w] == nil {
 					byWeek[w] = &bizRevenue{}
 				}
@@ -696,7 +676,7 @@ func (r registrar) bizRevenue() {
 				y, w := start.ISOWeek()
 				end := start.AddDate(0, 0, 7)
 				var sum bizRevenue
-				if x := byWeek[start]; x != nil {
+				if x := byWeek[start.Unix()]; x != nil {
 					sum = *x
 				}
 				out.Body.Weeks[i] = WeekRevenue{ISOYear: y, ISOWeek: w, WeekStart: start, WeekEnd: end,
@@ -719,7 +699,7 @@ func (r registrar) bizRevenue() {
 			now := r.d.now()
 			start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 			next := start.AddDate(0, 1, 0)
-			rows, err := r.d.bizDeliveredRows(ctx, delivered.City, start, now, city)
+			rows, err := r.d.bizDelivered(ctx, delivered.City, start, now, city, delivered.Window)
 			if err != nil {
 				return nil, err
 			}
@@ -819,7 +799,7 @@ func (r registrar) bizRankings() {
 			}
 			out := &TopRestaurantsOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			sums, err := r.d.bizDeliveredByKey(ctx, delivered.Restaurant, out.Body.From, out.Body.To, city)
+			sums, err := r.d.bizDelivered(ctx, delivered.Restaurant, out.Body.From, out.Body.To, city, delivered.Window)
 			if err != nil {
 				return nil, err
 			}
@@ -873,7 +853,7 @@ func (r registrar) bizRankings() {
 			}
 			out := &TopCouriersOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			sums, err := r.d.bizDeliveredByKey(ctx, delivered.Courier, out.Body.From, out.Body.To, city)
+			sums, err := r.d.bizDelivered(ctx, delivered.Courier, out.Body.From, out.Body.To, city, delivered.Window)
 			if err != nil {
 				return nil, err
 			}
@@ -920,7 +900,7 @@ func (r registrar) bizRankings() {
 		Summary: "Top dishes", Tags: []string{"Rankings"},
 		Description: "Dishes by units = Σ qty of the order lines (order_items FINAL) of the orders placed in [from, to) and not " +
 			"cancelled (orders mirror FINAL, by placed_at in UTC), with the dish's name and category (menu_items FINAL) and " +
-			"restaurant, the orders that had it and the sales Σ qty × unit_price."}),
+			"restaurant, the orders that had it and the sales Σ qty × unit_price. " + bizPlacedSource("placed_dishes_sealed")}),
 		func(ctx context.Context, in *RankingInput) (*TopDishesOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -928,42 +908,46 @@ func (r registrar) bizRankings() {
 			}
 			out := &TopDishesOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			var orders, lines [2]int64 // id bounds of the orders placed in the window and of their lines
-			if orders[0], orders[1], err = r.d.ids(ctx, idbounds.OrdersPlaced, out.Body.From, out.Body.To); err == nil {
-				lines[0], lines[1], err = r.d.idsOfOrders(ctx, idbounds.OrderItemsByOrder, orders[0], orders[1])
-			}
+			out.Body.Dishes = []TopDish{}
+			sold, err := r.d.placed().Dishes(ctx, out.Body.From, out.Body.To, city)
 			if err != nil {
 				return nil, fmt.Errorf("top dishes: %w", err)
 			}
-			out.Body.Dishes = []TopDish{}
-			if err := r.d.bizSelect(ctx, "top dishes", &out.Body.Dishes, `SELECT menu_item_id, name, category, restaurant_id,
-				restaurant_name, units, orders, sales
+			sort.Slice(sold, func(i, j int) bool {
+				a, b := sold[i], sold[j]
+				if a.Units != b.Units {
+					return a.Units > b.Units
+				}
+				return a.MenuItemID < b.MenuItemID
+			})
+			sold = sold[:min(len(sold), in.Limit)]
+			if len(sold) == 0 { // has([], id) is an error on ClickHouse
+				return out, nil
+			}
+			ids := make([]int64, len(sold))
+			for i, x := range sold {
+				ids[i] = int64(x.MenuItemID)
+			}
+			var names []TopDish
+			if err := r.d.bizSelect(ctx, "top dishes", &names, `SELECT menu_item_id, name, category, restaurant_id, restaurant_name
 				FROM (
-					SELECT menu_item_id, name, category, restaurant_id, units, orders, sales
-					FROM (
-						SELECT menu_item_id, toInt64(sum(qty)) AS units, toInt64(uniqExact(order_id)) AS orders,
-						       toFloat64(sum(qty * unit_price)) AS sales
-						FROM {order_items} FINAL
-						WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND order_id IN (
-							SELECT id FROM {orders} FINAL
-							WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status != 'cancelled'
-								AND placed_at >= ? AND placed_at < ? AND `+bizCityFilter+`
-						)
-						GROUP BY menu_item_id
-					) AS sold
-					ANY LEFT JOIN (
-						SELECT id AS menu_item_id, name, category, restaurant_id FROM {menu_items} FINAL WHERE _is_deleted = 0
-					) AS dish USING menu_item_id
-				) AS dishes
+					SELECT id AS menu_item_id, name, category, restaurant_id FROM {menu_items} FINAL
+					WHERE _is_deleted = 0 AND has(?, toInt64(id))
+				) AS dish
 				ANY LEFT JOIN (
 					SELECT id AS restaurant_id, name AS restaurant_name FROM {restaurants} FINAL WHERE _is_deleted = 0
-				) AS restaurant USING restaurant_id
-				ORDER BY units DESC, menu_item_id
-				LIMIT ?`, lines[0], lines[1], orders[0], orders[1], out.Body.From, out.Body.To, city, city, in.Limit); err != nil {
+				) AS restaurant USING restaurant_id`, ids); err != nil {
 				return nil, err
 			}
-			for i := range out.Body.Dishes {
-				out.Body.Dishes[i].Sales = bizMillimes(out.Body.Dishes[i].Sales)
+			out.Body.Dishes = make([]TopDish, len(sold))
+			for i, x := range sold {
+				d := TopDish{MenuItemID: x.MenuItemID, Units: x.Units, Orders: x.Orders, Sales: bizMillimes(float64(x.Millimes) / 1000)}
+				for _, n := range names {
+					if n.MenuItemID == x.MenuItemID {
+						d.Name, d.Category, d.RestaurantID, d.RestaurantName = n.Name, n.Category, n.RestaurantID, n.RestaurantName
+					}
+				}
+				out.Body.Dishes[i] = d
 			}
 			return out, nil
 		})
@@ -1031,22 +1015,12 @@ type CityHeatOutput struct {
 	}
 }
 
-// bizDeliveredMinutes joins orders (left side, key oid) with the seconds from placement to
-// delivery of the delivered ones placed in [from, to) (orders mirror FINAL); binds the id
-// bounds of the orders placed in the window, from, to.
-const bizDeliveredMinutes = `
-	JOIN (
-		SELECT id AS oid, toUInt8(1) AS delivered, toInt64(assumeNotNull(delivered_at)) - toInt64(placed_at) AS seconds
-		FROM {orders} FINAL
-		WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'delivered' AND placed_at >= ? AND placed_at < ?
-	) AS done USING oid`
-
 func (r registrar) bizWeather() {
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "list-weather-orders", Method: http.MethodGet, Path: "/v1/weather/orders",
 		Summary: "Orders by weather", Tags: []string{"Weather"},
 		Description: "The orders placed in [from, to) (orders_enriched FINAL, by placed_at in UTC) by the weather condition in force " +
 			"at placement (SPEC §4.1), with how many were delivered and their mean delivery minutes (delivered_at − placed_at, " +
-			"orders mirror FINAL)."}),
+			"orders mirror FINAL). " + bizPlacedSource("placed_weather_sealed")}),
 		func(ctx context.Context, in *WeatherWindowInput) (*WeatherOrdersOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -1054,33 +1028,36 @@ func (r registrar) bizWeather() {
 			}
 			out := &WeatherOrdersOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			lo, hi, err := r.d.ids(ctx, idbounds.OrdersPlaced, out.Body.From, out.Body.To)
+			rows, err := r.d.placed().Weather(ctx, out.Body.From, out.Body.To, city)
 			if err != nil {
-				return nil, fmt.Errorf("weather: %w", err)
+				return nil, fmt.Errorf("orders by weather: %w", err)
 			}
-			var rows []struct {
-				Condition string `ch:"cond"`
-				Orders    int64  `ch:"orders"`
-				Delivered int64  `ch:"delivered_orders"`
-				Seconds   int64  `ch:"seconds"`
+			type sums struct{ orders, delivered, seconds int64 }
+			byCondition := map[string]*sums{}
+			for _, x := range rows {
+				cond := x.Condition
+				if cond == "" {
+					cond = "unknown"
+				}
+				c := byCondition[cond]
+				if c == nil {
+					c = &sums{}
+					byCondition[cond] = c
+				}
+				c.orders, c.delivered, c.seconds = c.orders+x.Orders, c.delivered+x.Delivered, c.seconds+x.Seconds
 			}
-			if err := r.d.bizSelect(ctx, "orders by weather", &rows, `SELECT cond, toInt64(count()) AS orders,
-				toInt64(sum(delivered)) AS delivered_orders, sum(seconds) AS seconds
-				FROM (
-					SELECT order_id AS oid, if(weather_condition = '', 'unknown', weather_condition) AS cond
-					FROM {orders_enriched} FINAL
-					WHERE placed_at >= ? AND placed_at < ? AND `+bizCityFilter+`
-				) AS placed
-				ANY LEFT`+bizDeliveredMinutes+`
-				GROUP BY cond
-				ORDER BY orders DESC, cond`, out.Body.From, out.Body.To, city, city, lo, hi, out.Body.From, out.Body.To); err != nil {
-				return nil, err
+			out.Body.Conditions = make([]ConditionOrders, 0, len(byCondition))
+			for cond, c := range byCondition {
+				out.Body.Conditions = append(out.Body.Conditions, ConditionOrders{Condition: cond, Orders: c.orders,
+					DeliveredOrders: c.delivered, AvgDeliveryMinutes: mean(float64(c.seconds)/60, c.delivered)})
 			}
-			out.Body.Conditions = make([]ConditionOrders, len(rows))
-			for i, x := range rows {
-				out.Body.Conditions[i] = ConditionOrders{Condition: x.Condition, Orders: x.Orders, DeliveredOrders: x.Delivered,
-					AvgDeliveryMinutes: mean(float64(x.Seconds)/60, x.Delivered)}
-			}
+			sort.Slice(out.Body.Conditions, func(i, j int) bool {
+				a, b := out.Body.Conditions[i], out.Body.Conditions[j]
+				if a.Orders != b.Orders {
+					return a.Orders > b.Orders
+				}
+				return a.Condition < b.Condition
+			})
 			return out, nil
 		})
 
@@ -1089,7 +1066,7 @@ func (r registrar) bizWeather() {
 		Description: "Of the orders placed in [from, to) (orders_enriched FINAL) and delivered by now (orders mirror FINAL): the " +
 			"mean delivery minutes (delivered_at − placed_at) and count in rain (is_rain: rainy or stormy at placement) and in " +
 			"dry weather, each split rush (is_rush_hour: 12:00-14:00 and 19:00-21:00 local) and non-rush, and in total; " +
-			"rain_delay_minutes is the difference of the totals' means."}),
+			"rain_delay_minutes is the difference of the totals' means. " + bizPlacedSource("placed_weather_sealed")}),
 		func(ctx context.Context, in *WeatherWindowInput) (*WeatherImpactOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
@@ -1097,26 +1074,9 @@ func (r registrar) bizWeather() {
 			}
 			out := &WeatherImpactOutput{}
 			out.Body.WindowBounds = bizWindow(&in.WindowParams, r.d.now())
-			lo, hi, err := r.d.ids(ctx, idbounds.OrdersPlaced, out.Body.From, out.Body.To)
+			rows, err := r.d.placed().Weather(ctx, out.Body.From, out.Body.To, city)
 			if err != nil {
-				return nil, fmt.Errorf("weather: %w", err)
-			}
-			var rows []struct {
-				Rain      bool  `ch:"is_rain"`
-				Rush      bool  `ch:"is_rush_hour"`
-				Delivered int64 `ch:"delivered_orders"`
-				Seconds   int64 `ch:"seconds"`
-			}
-			if err := r.d.bizSelect(ctx, "weather impact", &rows, `SELECT is_rain, is_rush_hour,
-				toInt64(count()) AS delivered_orders, sum(seconds) AS seconds
-				FROM (
-					SELECT order_id AS oid, is_rain, is_rush_hour
-					FROM {orders_enriched} FINAL
-					WHERE placed_at >= ? AND placed_at < ? AND `+bizCityFilter+`
-				) AS placed
-				ANY INNER`+bizDeliveredMinutes+`
-				GROUP BY is_rain, is_rush_hour`, out.Body.From, out.Body.To, city, city, lo, hi, out.Body.From, out.Body.To); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("weather impact: %w", err)
 			}
 			type sums struct{ n, seconds int64 }
 			var cell [2][2]sums // [rain][rush]
@@ -1170,6 +1130,13 @@ func (r registrar) bizWeather() {
 			}
 			return out, nil
 		})
+}
+
+// bizPlacedSource says where the sums by placed_at of the top dishes and the weather reads come
+// from (internal/placed).
+func bizPlacedSource(table string) string {
+	return "Finished hours of placed_at are read from their seal (" + table + ") while it is valid, the rest is computed from " +
+		"the mirrors at the request."
 }
 
 // bizIndex is 1 for true, 0 for false.
@@ -1242,11 +1209,6 @@ type ActiveRoute struct {
 	MinutesLate     float64    `json:"minutes_late" doc:"max(0, (now − placed_at) in minutes − promised_minutes)."`
 	DropLat         float64    `json:"drop_lat" ch:"drop_lat" doc:"Drop-off latitude."`
 	DropLon         float64    `json:"drop_lon" ch:"drop_lon" doc:"Drop-off longitude."`
-	HasFix          bool       `json:"-" ch:"has_fix"`
-	FixLat          float64    `json:"-" ch:"fix_lat"`
-	FixLon          float64    `json:"-" ch:"fix_lon"`
-	FixSpeedKmh     float64    `json:"-" ch:"fix_speed_kmh"`
-	FixAt           time.Time  `json:"-" ch:"fix_at"`
 	LastFix         *RouteFix  `json:"last_fix" doc:"The order's latest GPS fix; null before the first."`
 }
 
@@ -1407,30 +1369,39 @@ func (r registrar) bizRoutes() {
 			if err != nil {
 				return nil, fmt.Errorf("active routes: %w", err)
 			}
-			fixLo, fixHi, err := r.d.idsOfOrders(ctx, idbounds.PositionsByOrder, lo, hi)
+			// The orders first, then the fixes of only those: the mirror is read once.
+			if err := r.d.bizSelect(ctx, "active routes", &out.Body.Orders, `SELECT id AS oid, city_id, restaurant_id, courier_id,
+				placed_at, picked_up_at, promised_minutes, drop_lat, drop_lon
+				FROM {orders} FINAL
+				WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'picked_up' AND placed_at >= ? AND `+bizCityFilter+`
+				ORDER BY placed_at, oid
+				LIMIT ?`, lo, hi, since, city, city, in.Limit); err != nil {
+				return nil, err
+			}
+			if len(out.Body.Orders) == 0 {
+				return out, nil
+			}
+			ids := make([]int64, len(out.Body.Orders))
+			first, last := out.Body.Orders[0].OrderID, out.Body.Orders[0].OrderID
+			for i, o := range out.Body.Orders {
+				ids[i] = o.OrderID
+				first, last = min(first, o.OrderID), max(last, o.OrderID)
+			}
+			fixLo, fixHi, err := r.d.idsOfOrders(ctx, idbounds.PositionsByOrder, first, last)
 			if err != nil {
 				return nil, fmt.Errorf("active routes: %w", err)
 			}
-			const onTheWay = `SELECT id FROM {orders} FINAL
-				WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'picked_up' AND placed_at >= ? AND ` + bizCityFilter
-			if err := r.d.bizSelect(ctx, "active routes", &out.Body.Orders, `SELECT oid, city_id, restaurant_id, courier_id,
-				placed_at, picked_up_at, promised_minutes, drop_lat, drop_lon, has_fix, fix_lat, fix_lon, fix_speed_kmh, fix_at
-				FROM (
-					SELECT id AS oid, city_id, restaurant_id, courier_id, placed_at, picked_up_at, promised_minutes, drop_lat, drop_lon
-					FROM {orders} FINAL
-					WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'picked_up' AND placed_at >= ? AND `+bizCityFilter+`
-				) AS on_the_way
-				ANY LEFT JOIN (
-					SELECT assumeNotNull(order_id) AS oid, toUInt8(1) AS has_fix, lat AS fix_lat, lon AS fix_lon,
-					       toFloat64(speed_kmh) AS fix_speed_kmh, recorded_at AS fix_at
-					FROM {courier_positions} FINAL
-					WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND order_id IN (`+onTheWay+`)
-					ORDER BY recorded_at DESC, id DESC
-					LIMIT 1 BY oid
-				) AS last_fix USING oid
-				ORDER BY placed_at, oid
-				LIMIT ?`, lo, hi, since, city, city, fixLo, fixHi, lo, hi, since, city, city, in.Limit); err != nil {
+			var fixes []RouteFix
+			if err := r.d.bizSelect(ctx, "active routes", &fixes, `SELECT `+bizFixColumns+`
+				FROM {courier_positions} FINAL
+				WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND order_id IS NOT NULL AND has(?, assumeNotNull(order_id))
+				ORDER BY recorded_at DESC, id DESC
+				LIMIT 1 BY order_id`, fixLo, fixHi, ids); err != nil {
 				return nil, err
+			}
+			latest := make(map[int64]RouteFix, len(fixes))
+			for _, f := range fixes {
+				latest[*f.OrderID] = f
 			}
 			for i := range out.Body.Orders {
 				x := &out.Body.Orders[i]
@@ -1440,10 +1411,9 @@ func (r registrar) bizRoutes() {
 					x.PickedUpAt = &t
 				}
 				x.MinutesLate = math.Max(0, out.Body.AsOf.Sub(x.PlacedAt).Minutes()-float64(x.PromisedMinutes))
-				if x.HasFix {
+				if f, ok := latest[x.OrderID]; ok {
 					id := x.OrderID
-					x.LastFix = &RouteFix{RecordedAt: x.FixAt.UTC(), Lat: x.FixLat, Lon: x.FixLon, SpeedKmh: x.FixSpeedKmh,
-						OrderID: &id}
+					x.LastFix = &RouteFix{RecordedAt: f.RecordedAt.UTC(), Lat: f.Lat, Lon: f.Lon, SpeedKmh: f.SpeedKmh, OrderID: &id}
 					if x.CourierID != nil {
 						x.LastFix.CourierID = *x.CourierID
 					}

@@ -24,7 +24,7 @@ type Config struct {
 	RetryMax      time.Duration // longest pause between retries of a failed insert
 	DecimalMode   string        // the connector's decimal.handling.mode: string, precise or double
 	TimeUnit      string        // unit of epoch-integer timestamps: micros, millis, nanos or seconds
-	SealInterval  time.Duration // how often to seal the delivered sums of finished hours (internal/delivered); 0: never
+	SealInterval  time.Duration // how often to seal the sums of finished hours (internal/delivered, internal/placed); 0: never
 
 	columns columns.Options
 }
@@ -43,7 +43,7 @@ func (c *Config) Bind(f *config.Flags) {
 	f.Int(&c.MaxRecord, "max-record-bytes", "FT_INGEST_MAX_RECORD_BYTES", 1<<20, "records larger than this go to the dead-letter topic")
 	f.Duration(&c.RetryMax, "retry-max", "FT_INGEST_RETRY_MAX", 30*time.Second, "longest pause between retries while ClickHouse refuses a batch")
 	f.String(&c.DecimalMode, "decimal-mode", "FT_INGEST_DECIMAL_MODE", "string", "the connector's decimal.handling.mode: string (as flavortrend cdc registers it), precise or double")
-	f.Duration(&c.SealInterval, "seal-interval", "FT_SEAL_INTERVAL", time.Minute, "how often to seal the delivered orders of the finished hours that changed (revenue, rankings), so that long windows read sums instead of orders (0: never; flavortrend seal does it once)")
+	f.Duration(&c.SealInterval, "seal-interval", "FT_SEAL_INTERVAL", time.Minute, "how often to seal the sums of the finished hours that changed — delivered orders (revenue, restaurant and courier rankings) and placed orders (dishes, weather) — so that long windows read sums instead of orders (0: never; flavortrend seal does it once)")
 	f.String(&c.TimeUnit, "time-unit", "FT_INGEST_TIME_UNIT", "micros", "unit of timestamps sent as epoch integers (time.precision.mode): micros, millis (connect), nanos or seconds")
 }
 

@@ -8,6 +8,8 @@ import (
 	"github.com/flavortrend/flavortrend/ingest"
 	"github.com/flavortrend/flavortrend/internal/config"
 	"github.com/flavortrend/flavortrend/internal/delivered"
+	"github.com/flavortrend/flavortrend/internal/placed"
+	"github.com/flavortrend/flavortrend/internal/seal"
 	"github.com/flavortrend/flavortrend/internal/store"
 )
 
@@ -48,7 +50,9 @@ func ingestCommand() command {
 				defer func() { stopSeal(); <-sealed }() // before the connection closes
 				go func() {
 					defer close(sealed)
-					delivered.Store{Conn: conn, Database: cfg.ClickHouse.Database}.Run(sealCtx, cfg.SealInterval, log)
+					db := cfg.ClickHouse.Database
+					seal.Run(sealCtx, cfg.SealInterval, log, delivered.Store{Conn: conn, Database: db}.Family(),
+						placed.Store{Conn: conn, Database: db}.Family())
 				}()
 			}
 			slog.Info("ingest started", "group", cfg.Group, "topics", cfg.TopicPrefix+".public.*", "clickhouse", cfg.ClickHouse.Addr+"/"+cfg.ClickHouse.Database)

@@ -1,31 +1,24 @@
 // Package delivered sums the delivered orders per hour of delivered_at — count, revenue and
 // delivery time — by city, restaurant and courier, exactly and fast over long windows.
 //
-// The orders mirror holds every version of every order, so an exact sum reads it with FINAL:
-// fine for an hour (within its id bounds), seconds for a month. Sum states in a rollup would
-// be fast but count a row the ingester wrote twice after a crash. So finished hours are sealed
-// instead: Seal computes each hour that changed since its last seal exactly from the mirror and
-// stores the sums stamped with the server's time T (delivered_per_hour_sealed and its marker in
-// delivered_sealed_hours, sql/clickhouse/0007). A seal stays valid while no delivered version
-// of the hour was ingested after T − Margin; Read takes the valid sealed hours and sums the
-// others live, so its answer never depends on whether or when the sealer ran.
+// Finished hours are sealed (internal/seal) into delivered_per_hour_sealed, their markers into
+// delivered_sealed_hours (sql/clickhouse/0007); an hour changes when a delivered version of it
+// is ingested (delivered_changes_state). Sums takes the valid seals of the hours wholly inside
+// the window and sums the rest live from the orders mirror (FINAL, within the window's id
+// bounds), so its answer never depends on whether or when the sealer ran.
 package delivered
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/flavortrend/flavortrend/internal/idbounds"
+	"github.com/flavortrend/flavortrend/internal/seal"
 )
-
-// Margin is how long before a seal's T a change must have been ingested for the seal to cover
-// it: an insert that started before T may become visible after the seal's read began.
-const Margin = 120 * time.Second
 
 // Dim is what the sums are by.
 type Dim string
@@ -40,14 +33,32 @@ const (
 // dims are every dimension, sealed together.
 var dims = []Dim{City, Restaurant, Courier}
 
-// Row is the delivered orders of one key of a dimension in one hour.
+// Row is the delivered orders of one key of a dimension in one period of a window.
 type Row struct {
-	Hour            time.Time
-	Key             int64 // the city, restaurant or courier id
-	CityID          int32 // the city of the orders (of any of them, for a restaurant or courier)
+	Period          time.Time // the start of the period (Per), UTC; zero for the whole window
+	Key             int64     // the city, restaurant or courier id
+	CityID          int32     // the city of the orders (for a restaurant or courier, that of its earliest hour)
 	DeliveredOrders int64
 	Millimes        int64 // Σ total, in millimes (1/1000 TND)
 	DeliverySeconds int64 // Σ delivered_at − placed_at
+}
+
+// Per is what Sums adds the hours up to.
+type Per int
+
+// The periods of Sums.
+const (
+	Window Per = iota // the whole window
+	Hour              // each hour
+	Week              // each ISO week, from Monday 00:00 UTC
+)
+
+// periods are the SQL of each period's start, epoch seconds, from the column hour.
+var periods = map[Per]string{
+	Window: `toInt64(0)`,
+	Hour:   `toInt64(toUInt32(hour))`,
+	// Days since the epoch, back to their Monday (1970-01-01 was a Thursday).
+	Week: `(intDiv(toInt64(toUInt32(hour)), 86400) - (intDiv(toInt64(toUInt32(hour)), 86400) + 3) % 7) * 86400`,
 }
 
 // Store reads and seals the sums of one ClickHouse database.
@@ -58,294 +69,159 @@ type Store struct {
 
 func (s Store) table(name string) string { return s.Database + "." + name }
 
-// Read is the sums per hour and key of dim of the orders delivered in [from, to) in one city
-// (0: all), by hour then key.
-func (s Store) Read(ctx context.Context, dim Dim, from, to time.Time, city int32) ([]Row, error) {
-	from, to = from.UTC(), to.UTC()
-	if !to.After(from) {
-		return nil, nil
+// Family is the sums as a family of sealed hours: its Seal seals them, and seal.Run runs it.
+func (s Store) Family() seal.Family {
+	return seal.Family{
+		Conn:    s.Conn,
+		Name:    "delivered sums",
+		Markers: s.table("delivered_sealed_hours"),
+		Changes: s.changes,
+		Compute: s.compute,
 	}
-	// Each hour of the window with a delivery: valid sealed rows for the hours wholly inside
-	// the window, a live sum for the rest.
-	hours, err := s.hourStates(ctx, from.Truncate(time.Hour), to)
-	if err != nil {
+}
+
+// changes are the hours of delivered_at that overlap [from, to) with a delivered version, each
+// with when one was last ingested and the id range of the delivered orders within the window;
+// both read at the same time.
+func (s Store) changes(ctx context.Context, from, to time.Time) ([]seal.Change, error) {
+	changed := map[time.Time]time.Time{}
+	var ids map[time.Time][2]int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		rows, err := s.Conn.Query(gctx, `SELECT hour, maxMerge(changed) FROM `+s.table("delivered_changes_state")+`
+			WHERE hour >= ? AND hour < ? GROUP BY hour`, from.Truncate(time.Hour), to)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var hour, at time.Time
+			if err := rows.Scan(&hour, &at); err != nil {
+				return err
+			}
+			changed[hour.UTC()] = at
+		}
+		return rows.Err()
+	})
+	g.Go(func() error {
+		var err error
+		ids, err = idbounds.Table{Conn: s.Conn, Name: s.table("id_bounds_state")}.Hours(gctx, idbounds.OrdersDelivered, from, to)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	sealed := map[time.Time]time.Time{} // hour → sealed_at of its valid seal
-	var live []time.Time
-	for _, h := range hours {
-		if h.valid && !h.hour.Before(from) && !h.hour.Add(time.Hour).After(to) {
-			sealed[h.hour] = h.sealedAt
-		} else {
-			live = append(live, h.hour)
+	out := make([]seal.Change, 0, len(changed))
+	for hour, at := range changed {
+		r, ok := ids[hour]
+		if !ok {
+			r = [2]int64{1, 0}
 		}
+		out = append(out, seal.Change{Hour: hour, At: at, IDs: [][2]int64{r}})
 	}
-	var out []Row
-	if len(sealed) > 0 {
-		rows, stale, err := s.sealedRows(ctx, dim, sealed, city)
-		if err != nil {
-			return nil, err
-		}
-		out, live = rows, append(live, stale...)
-	}
-	for _, span := range spans(live, from, to) {
-		rows, err := s.live(ctx, []Dim{dim}, span[0], span[1], city)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rows[dim]...)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Hour.Equal(out[j].Hour) {
-			return out[i].Hour.Before(out[j].Hour)
-		}
-		return out[i].Key < out[j].Key
-	})
 	return out, nil
 }
 
-// hourState is an hour with a delivered version and whether its seal is valid.
-type hourState struct {
-	hour, sealedAt time.Time
-	valid          bool
-}
-
-// hourStates are the hours in [from, to) with a delivered version, oldest first.
-func (s Store) hourStates(ctx context.Context, from, to time.Time) ([]hourState, error) {
-	rows, err := s.Conn.Query(ctx, `SELECT hour, sealed_at, sealed_at > changed + ? AS valid
-		FROM (
-			SELECT hour, maxMerge(changed) AS changed FROM `+s.table("delivered_changes_state")+`
-			WHERE hour >= ? AND hour < ? GROUP BY hour
-		) AS changes ANY LEFT JOIN (
-			SELECT hour, max(sealed_at) AS sealed_at FROM `+s.table("delivered_sealed_hours")+`
-			WHERE hour >= ? AND hour < ? GROUP BY hour
-		) AS seals USING hour
-		ORDER BY hour
-		SETTINGS enable_optimize_predicate_expression = 1`, int64(Margin/time.Second), from, to, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("delivered hours: %w", err)
-	}
-	defer rows.Close()
-	var out []hourState
-	for rows.Next() {
-		var h hourState
-		var valid uint8
-		if err := rows.Scan(&h.hour, &h.sealedAt, &valid); err != nil {
-			return nil, fmt.Errorf("delivered hours: %w", err)
-		}
-		h.hour, h.valid = h.hour.UTC(), valid == 1
-		out = append(out, h)
-	}
-	return out, rows.Err()
-}
-
-// sealedRows are the dim rows of the hours' seals; stale are the hours whose rows are not
-// those of their marker (a seal that wrote its rows but not yet its marker, or the reverse).
-func (s Store) sealedRows(ctx context.Context, dim Dim, hours map[time.Time]time.Time, city int32) (out []Row, stale []time.Time, err error) {
-	first, last := time.Time{}, time.Time{}
-	for h := range hours {
-		if first.IsZero() || h.Before(first) {
-			first = h
-		}
-		if h.After(last) {
-			last = h
-		}
-	}
-	rows, err := s.Conn.Query(ctx, `SELECT hour, key, city_id, sealed_at, delivered_orders, revenue_millimes, delivery_seconds
-		FROM `+s.table("delivered_per_hour_sealed")+` FINAL
-		WHERE hour >= ? AND hour <= ? AND dim = ? AND (? = 0 OR city_id = ?)`, first, last, string(dim), city, city)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sealed sums: %w", err)
-	}
-	defer rows.Close()
-	bad := map[time.Time]bool{}
-	for rows.Next() {
-		var r Row
-		var at time.Time
-		var n uint64
-		if err := rows.Scan(&r.Hour, &r.Key, &r.CityID, &at, &n, &r.Millimes, &r.DeliverySeconds); err != nil {
-			return nil, nil, fmt.Errorf("sealed sums: %w", err)
-		}
-		r.Hour, r.DeliveredOrders = r.Hour.UTC(), int64(n)
-		want, ok := hours[r.Hour]
-		if !ok {
-			continue // an hour read live
-		}
-		if !at.Equal(want) {
-			// A newer seal's row than the marker: its marker is not written yet. (An older
-			// row is a city the newer seal no longer has; it is simply left out.)
-			if at.After(want) {
-				bad[r.Hour] = true
+// Sums is the sums per period and key of dim of the orders delivered in [from, to) in one city
+// (0: all), by period then key: the valid sealed hours and a live sum of the rest, added up
+// in ClickHouse.
+func (s Store) Sums(ctx context.Context, dim Dim, from, to time.Time, city int32, per Per) ([]Row, error) {
+	var out []Row
+	err := s.Family().Read(ctx, from, to, seal.Query{
+		Columns: `hour, key, city, n, m, sec`,
+		Table:   s.table("delivered_per_hour_sealed"),
+		Sealed:  `hour, key, city_id AS city, delivered_orders AS n, revenue_millimes AS m, delivery_seconds AS sec`,
+		Where:   `dim = ? AND (? = 0 OR city_id = ?)`,
+		Args:    []any{string(dim), city, city},
+		Live: func(spans []seal.Span) (string, []any) {
+			return s.live([]Dim{dim}, spans, city)
+		},
+		Outer: `SELECT ` + periods[per] + ` AS period, key, argMin(city, hour) AS key_city, sum(n), sum(m), sum(sec), max(newer)
+			FROM (%s) AS hours
+			GROUP BY period, key
+			ORDER BY period, key`,
+		Scan: func(rows driver.Rows) (bool, error) {
+			var r Row
+			var period int64
+			var n uint64
+			var newer uint8
+			if err := rows.Scan(&period, &r.Key, &r.CityID, &n, &r.Millimes, &r.DeliverySeconds, &newer); err != nil {
+				return false, err
 			}
-			continue
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("sealed sums: %w", err)
-	}
-	if len(bad) == 0 {
-		return out, nil, nil
-	}
-	kept := out[:0]
-	for _, r := range out {
-		if !bad[r.Hour] {
-			kept = append(kept, r)
-		}
-	}
-	for h := range bad {
-		stale = append(stale, h)
-	}
-	return kept, stale, nil
+			if per != Window {
+				r.Period = time.Unix(period, 0).UTC()
+			}
+			r.DeliveredOrders = int64(n)
+			out = append(out, r)
+			return newer == 1, nil
+		},
+		Reset: func() { out = nil },
+	})
+	return out, err
 }
 
-// spans turns hours into the shortest list of [from, to) ranges covering them, clipped to the
-// window.
-func spans(hours []time.Time, from, to time.Time) [][2]time.Time {
-	sort.Slice(hours, func(i, j int) bool { return hours[i].Before(hours[j]) })
-	var out [][2]time.Time
-	for _, h := range hours {
-		a, b := h, h.Add(time.Hour)
-		if a.Before(from) {
-			a = from
-		}
-		if b.After(to) {
-			b = to
-		}
-		if n := len(out); n > 0 && !out[n-1][1].Before(a) {
-			out[n-1][1] = b
-			continue
-		}
-		out = append(out, [2]time.Time{a, b})
-	}
-	return out
-}
-
-// live sums the dims per hour of the orders delivered in [from, to) from the orders mirror
-// (FINAL, not deleted, within the window's id bounds), in one pass.
-func (s Store) live(ctx context.Context, want []Dim, from, to time.Time, city int32) (map[Dim][]Row, error) {
-	ids, err := idbounds.Table{Conn: s.Conn, Name: s.table("id_bounds_state")}.Times(ctx, idbounds.OrdersDelivered, from, to)
-	if err != nil || ids.Empty {
-		return nil, err
+// live is the query of the sums per hour of the dims of the orders delivered in the spans in
+// one city (0: all), from the orders mirror (FINAL, not deleted, within each span's ids) in
+// one pass: columns hour, dim, key, city, n (orders), m (millimes) and sec (delivery seconds).
+func (s Store) live(want []Dim, spans []seal.Span, city int32) (string, []any) {
+	within := make([]string, len(spans))
+	args := []any{city, city}
+	for i, span := range spans {
+		within[i] = "(id >= ? AND id <= ? AND delivered_at >= ? AND delivered_at < ?)"
+		args = append(args, span.IDs[0][0], span.IDs[0][1], span.From.UTC(), span.To.UTC())
 	}
 	names := make([]string, len(want))
 	for i, d := range want {
 		names[i] = string(d)
 	}
-	rows, err := s.Conn.Query(ctx, `SELECT hour, d.1 AS dim, d.2 AS key, any(city) AS city_id, count(), sum(millimes), sum(seconds)
+	return `SELECT hour, d.1 AS dim, d.2 AS key, any(order_city) AS city, count() AS n, sum(millimes) AS m, sum(seconds) AS sec
 		FROM (
-			SELECT toStartOfHour(assumeNotNull(delivered_at)) AS hour, city_id AS city, restaurant_id, ifNull(courier_id, 0) AS courier,
-				toInt64(round(toFloat64(total) * 1000)) AS millimes, toInt64(assumeNotNull(delivered_at)) - toInt64(placed_at) AS seconds
-			FROM `+s.table("orders")+` FINAL
-			WHERE id >= ? AND id <= ? AND _is_deleted = 0 AND status = 'delivered'
-				AND delivered_at >= ? AND delivered_at < ? AND (? = 0 OR city_id = ?)
+			SELECT toStartOfHour(assumeNotNull(delivered_at)) AS hour, city_id AS order_city, restaurant_id,
+				ifNull(courier_id, 0) AS courier, toInt64(round(toFloat64(total) * 1000)) AS millimes,
+				toInt64(assumeNotNull(delivered_at)) - toInt64(placed_at) AS seconds
+			FROM ` + s.table("orders") + ` FINAL
+			WHERE _is_deleted = 0 AND status = 'delivered' AND (? = 0 OR city_id = ?) AND (` + strings.Join(within, " OR ") + `)
 		) AS delivered
-		ARRAY JOIN [('city', toInt64(city)), ('restaurant', toInt64(restaurant_id)), ('courier', toInt64(courier))] AS d
+		ARRAY JOIN [('city', toInt64(order_city)), ('restaurant', toInt64(restaurant_id)), ('courier', toInt64(courier))] AS d
 		WHERE has(?, d.1)
-		GROUP BY hour, dim, key`, ids.Lo, ids.Hi, from.UTC(), to.UTC(), city, city, names)
+		GROUP BY hour, dim, key`, append(args, names)
+}
+
+// compute writes the rows of the span's hours, every dimension, stamped t.
+func (s Store) compute(ctx context.Context, span seal.Span, t time.Time) error {
+	q, args := s.live(dims, []seal.Span{span}, 0)
+	type row struct {
+		hour time.Time
+		dim  string
+		Row
+	}
+	var sums []row
+	rows, err := s.Conn.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("live sums: %w", err)
+		return err
 	}
 	defer rows.Close()
-	out := map[Dim][]Row{}
 	for rows.Next() {
-		var r Row
-		var dim string
+		var r row
 		var n uint64
-		if err := rows.Scan(&r.Hour, &dim, &r.Key, &r.CityID, &n, &r.Millimes, &r.DeliverySeconds); err != nil {
-			return nil, fmt.Errorf("live sums: %w", err)
+		if err := rows.Scan(&r.hour, &r.dim, &r.Key, &r.CityID, &n, &r.Millimes, &r.DeliverySeconds); err != nil {
+			return err
 		}
-		r.Hour, r.DeliveredOrders = r.Hour.UTC(), int64(n)
-		out[Dim(dim)] = append(out[Dim(dim)], r)
+		r.DeliveredOrders = int64(n)
+		sums = append(sums, r)
 	}
-	return out, rows.Err()
-}
-
-// maxSealSpan is the longest run of hours one sealing query computes.
-const maxSealSpan = 24 * time.Hour
-
-// Seal seals every finished hour whose seal is missing or no longer valid, and returns how
-// many it sealed.
-func (s Store) Seal(ctx context.Context) (int, error) {
-	var t time.Time
-	if err := s.Conn.QueryRow(ctx, `SELECT now()`).Scan(&t); err != nil {
-		return 0, fmt.Errorf("seal: server time: %w", err)
-	}
-	hours, err := s.hourStates(ctx, time.Unix(0, 0).UTC(), t.UTC().Truncate(time.Hour))
-	if err != nil {
-		return 0, err
-	}
-	var dirty []time.Time
-	for _, h := range hours {
-		if !h.valid {
-			dirty = append(dirty, h.hour)
-		}
-	}
-	for _, span := range spans(dirty, time.Unix(0, 0).UTC(), t.UTC().Truncate(time.Hour)) {
-		for a := span[0]; a.Before(span[1]); a = a.Add(maxSealSpan) {
-			b := a.Add(maxSealSpan)
-			if b.After(span[1]) {
-				b = span[1]
-			}
-			if err := s.sealSpan(ctx, a, b, t); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return len(dirty), nil
-}
-
-// sealSpan computes the hours in [from, to) and writes their rows, then their markers, at t.
-func (s Store) sealSpan(ctx context.Context, from, to, t time.Time) error {
-	sums, err := s.live(ctx, dims, from, to, 0)
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	batch, err := s.Conn.PrepareBatch(ctx, `INSERT INTO `+s.table("delivered_per_hour_sealed")+
 		` (hour, dim, key, city_id, sealed_at, delivered_orders, revenue_millimes, delivery_seconds)`)
 	if err != nil {
-		return fmt.Errorf("seal: %w", err)
+		return err
 	}
-	for dim, rows := range sums {
-		for _, r := range rows {
-			if err := batch.Append(r.Hour, string(dim), r.Key, r.CityID, t, uint64(r.DeliveredOrders), r.Millimes, r.DeliverySeconds); err != nil {
-				return fmt.Errorf("seal: %w", err)
-			}
+	for _, r := range sums {
+		if err := batch.Append(r.hour, r.dim, r.Key, r.CityID, t, uint64(r.DeliveredOrders), r.Millimes, r.DeliverySeconds); err != nil {
+			return err
 		}
 	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("seal %s: %w", from.Format(time.RFC3339), err)
-	}
-	markers, err := s.Conn.PrepareBatch(ctx, `INSERT INTO `+s.table("delivered_sealed_hours")+` (hour, sealed_at)`)
-	if err != nil {
-		return fmt.Errorf("seal: %w", err)
-	}
-	for h := from; h.Before(to); h = h.Add(time.Hour) {
-		if err := markers.Append(h, t); err != nil {
-			return fmt.Errorf("seal: %w", err)
-		}
-	}
-	if err := markers.Send(); err != nil {
-		return fmt.Errorf("seal markers %s: %w", from.Format(time.RFC3339), err)
-	}
-	return nil
-}
-
-// Run seals every interval until ctx ends; a failed pass is logged and retried at the next.
-func (s Store) Run(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		start := time.Now()
-		if n, err := s.Seal(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("seal of the delivered sums failed", "err", err)
-		} else if n > 0 {
-			log.Info("delivered sums sealed", "hours", n, "took", time.Since(start).Round(time.Millisecond))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	return batch.Send()
 }

@@ -58,14 +58,32 @@ func read(t *testing.T, s Store, from, to time.Time, city int32) string {
 
 func readDim(t *testing.T, s Store, dim Dim, from, to time.Time, city int32) string {
 	t.Helper()
-	rows, err := s.Read(context.Background(), dim, from, to, city)
+	rows, err := s.Sums(context.Background(), dim, from, to, city, Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b []string
 	for _, r := range rows {
-		b = append(b, fmt.Sprintf("%s %s%d %d %d %d", r.Hour.Format("15:04"), dim[:2], r.Key, r.DeliveredOrders, r.Millimes,
+		b = append(b, fmt.Sprintf("%s %s%d %d %d %d", r.Period.Format("15:04"), dim[:2], r.Key, r.DeliveredOrders, r.Millimes,
 			r.DeliverySeconds/60))
+	}
+	return strings.Join(b, "; ")
+}
+
+// sums is Sums over the whole window as "<dim><key> <orders> <millimes> <delivery minutes> ci<city>; …".
+func sums(t *testing.T, s Store, dim Dim, from, to time.Time, city int32, per Per) string {
+	t.Helper()
+	rows, err := s.Sums(context.Background(), dim, from, to, city, per)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b []string
+	for _, r := range rows {
+		at := ""
+		if !r.Period.IsZero() {
+			at = r.Period.Format("01-02 15:04 ")
+		}
+		b = append(b, fmt.Sprintf("%s%s%d %d %d %d ci%d", at, dim[:2], r.Key, r.DeliveredOrders, r.Millimes, r.DeliverySeconds/60, r.CityID))
 	}
 	return strings.Join(b, "; ")
 }
@@ -91,11 +109,11 @@ func TestReadAndSeal(t *testing.T) {
 		t.Fatalf("live read:\n got %s\nwant %s", got, want)
 	}
 
-	n, err := s.Seal(ctx)
+	n, err := s.Family().Seal(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("seal: %d hours, %v; want 2", n, err)
 	}
-	if n, err := s.Seal(ctx); err != nil || n != 0 {
+	if n, err := s.Family().Seal(ctx); err != nil || n != 0 {
 		t.Fatalf("second seal: %d hours, %v; want 0 (nothing changed)", n, err)
 	}
 	sealed := testenv.Strings(t, conn, `SELECT concat(toString(hour), ' ', dim, ' ', toString(key), ' ', toString(city_id), ' ',
@@ -135,7 +153,7 @@ func TestReadAndSeal(t *testing.T) {
 	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
 		t.Fatalf("read after a change:\n got %s\nwant %s", got, want)
 	}
-	if n, err := s.Seal(ctx); err != nil || n != 1 {
+	if n, err := s.Family().Seal(ctx); err != nil || n != 1 {
 		t.Fatalf("seal after a change: %d hours, %v; want 1", n, err)
 	}
 	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
@@ -154,13 +172,38 @@ func TestReadAndSeal(t *testing.T) {
 	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
 		t.Fatalf("read during a seal:\n got %s\nwant %s", got, want)
 	}
-}
 
-func TestSpans(t *testing.T) {
-	h := func(n int) time.Time { return h10.Add(time.Duration(n) * time.Hour) }
-	got := spans([]time.Time{h(3), h(0), h(1), h(5)}, h(0).Add(30*time.Minute), h(5).Add(10*time.Minute))
-	want := [][2]time.Time{{h(0).Add(30 * time.Minute), h(2)}, {h(3), h(4)}, {h(5), h(5).Add(10 * time.Minute)}}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("spans:\n got %v\nwant %v", got, want)
+	// Over the whole window, per week and per key: the same sums, added up in ClickHouse (the
+	// rows of the seal being written are in the city dimension only).
+	if got := sums(t, s, City, h10, h10.Add(2*time.Hour), 0, Window); got != "ci1 1 21000 60 ci1; ci2 1 15500 60 ci2; ci3 1 12125 60 ci3" {
+		t.Fatalf("city sums: %s", got)
+	}
+	if got := sums(t, s, City, h10, h10.Add(2*time.Hour), 0, Week); got != "11-16 00:00 ci1 1 21000 60 ci1; 11-16 00:00 ci2 1 15500 60 ci2; "+
+		"11-16 00:00 ci3 1 12125 60 ci3" {
+		t.Fatalf("city sums per week: %s", got)
+	}
+	// A sealed hour and a partial one, summed live.
+	if got := sums(t, s, Restaurant, h10, h10.Add(105*time.Minute), 0, Window); got != "re10 1 21000 60 ci1; re20 1 15500 60 ci2; re31 1 12125 60 ci3" {
+		t.Fatalf("restaurant sums: %s", got)
+	}
+
+	// Two sealers that took the same T wrote 10:00 twice: the copies count once.
+	if err := conn.Exec(ctx, `INSERT INTO `+ch.Database+`.delivered_per_hour_sealed
+		SELECT * FROM `+ch.Database+`.delivered_per_hour_sealed
+		WHERE hour = ? AND sealed_at = (SELECT max(sealed_at) FROM `+ch.Database+`.delivered_sealed_hours WHERE hour = ?)`, h10, h10); err != nil {
+		t.Fatal(err)
+	}
+	if got := readDim(t, s, Restaurant, h10, h10.Add(time.Hour), 0); got != "10:00 re10 1 21000 60; 10:00 re20 1 15500 60" {
+		t.Fatalf("restaurants of an hour sealed twice at the same T: %s", got)
+	}
+
+	// A courier of two cities is in the city of its earliest hour: courier 8 delivered order 2
+	// in city 2 at 10:40 (sealed) and now order 7 in city 4 at 11:20 (live).
+	insert(t, conn, ch.Database, version{7, 4, 40, 8, "delivered", h10.Add(80 * time.Minute), "10", 14, 0, 0})
+	if got := sums(t, s, Courier, h10, h10.Add(2*time.Hour), 0, Window); got != "co0 1 12125 60 ci3; co7 1 21000 60 ci1; co8 2 25500 120 ci2" {
+		t.Fatalf("courier sums: %s", got)
+	}
+	if got := sums(t, s, Courier, h10, h10.Add(2*time.Hour), 4, Window); got != "co8 1 10000 60 ci4" {
+		t.Fatalf("courier sums in city 4: %s", got)
 	}
 }

@@ -48,6 +48,29 @@ func (t Table) Times(ctx context.Context, src Source, from, to time.Time) (Range
 	return t.buckets(ctx, src, lo, to.UTC().Unix()-1) // the minute holding to−1 s is the last
 }
 
+// Hours is, per hour, the id range [lo, hi] of a time source's rows with the time in
+// [from, to): the buckets Times would read, grouped by hour. Hours without a row are absent.
+func (t Table) Hours(ctx context.Context, src Source, from, to time.Time) (map[time.Time][2]int64, error) {
+	rows, err := t.Conn.Query(ctx, `SELECT toDateTime(intDiv(bucket, 3600) * 3600, 'UTC') AS hour, minMerge(min_id), maxMerge(max_id)
+		FROM `+t.Name+`
+		WHERE source = ? AND bucket >= ? AND bucket <= ?
+		GROUP BY hour`, string(src), from.UTC().Truncate(time.Minute).Unix(), to.UTC().Unix()-1)
+	if err != nil {
+		return nil, fmt.Errorf("id bounds of %s: %w", src, err)
+	}
+	defer rows.Close()
+	out := map[time.Time][2]int64{}
+	for rows.Next() {
+		var hour time.Time
+		var r [2]int64
+		if err := rows.Scan(&hour, &r[0], &r[1]); err != nil {
+			return nil, fmt.Errorf("id bounds of %s: %w", src, err)
+		}
+		out[hour.UTC()] = r
+	}
+	return out, rows.Err()
+}
+
 // Orders is the id range of an order-id source's rows with an order id in [lo, hi].
 func (t Table) Orders(ctx context.Context, src Source, lo, hi int64) (Range, error) {
 	return t.buckets(ctx, src, lo/orderBlock, hi/orderBlock)

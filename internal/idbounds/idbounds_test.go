@@ -2,6 +2,7 @@ package idbounds_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 
@@ -84,5 +85,13 @@ func TestBounds(t *testing.T) {
 	}
 	if got, err := b.Orders(ctx, idbounds.OrderItemsByOrder, 5000, 6000); err != nil || !got.Empty {
 		t.Errorf("lines of orders 5000-6000: %+v, %v; want none", got, err)
+	}
+	// Per hour: 12:00 holds orders 10-13; 11:00 and 13:00 none, so they are absent.
+	hours, err := b.Hours(ctx, idbounds.OrdersPlaced, at("11:00:00"), at("14:00:00"))
+	if want := map[time.Time][2]int64{at("12:00:00"): {10, 13}}; err != nil || !maps.Equal(hours, want) {
+		t.Errorf("hours of the placed orders: %v, %v; want %v", hours, err, want)
+	}
+	if hours, err := b.Hours(ctx, idbounds.OrdersPlaced, at("12:01:00"), at("12:02:00")); err != nil || hours[at("12:00:00")] != [2]int64{12, 12} {
+		t.Errorf("hours of 12:01-12:02: %v, %v; want 12:00 → 12-12", hours, err)
 	}
 }
