@@ -31,6 +31,9 @@ func enrichCommand() command {
 			}
 			defer stopTelemetry(tel)
 			cfg.Telemetry = tel.Providers
+			if !tel.ExportsTraces() {
+				cfg.Telemetry.Tracers = nil // spans per record, recorded by nothing: leave them out
+			}
 			slog.Info("enrich started", "group", cfg.Group, "instance", cfg.Instance, "orders", cfg.TopicPrefix+".public.orders")
 			return enrich.Run(ctx, cfg, log)
 		},

@@ -28,6 +28,7 @@ const (
 // instruments are a runner's spans and metrics.
 type instruments struct {
 	tracer       trace.Tracer
+	tracing      bool // a tracer provider was given: records with a sampled trace context get spans
 	records      metric.Int64Counter
 	transactions metric.Int64Counter
 	duration     metric.Float64Histogram
@@ -39,7 +40,7 @@ type instruments struct {
 }
 
 func newInstruments(p telemetry.Providers, stage string) (*instruments, error) {
-	in := &instruments{tracer: p.Tracer(scope), stage: attribute.String("stage", stage)}
+	in := &instruments{tracer: p.Tracer(scope), tracing: p.Tracers != nil, stage: attribute.String("stage", stage)}
 	m := p.Meter(scope)
 	var errs [6]error
 	in.records, errs[0] = m.Int64Counter("flavortrend.enrich.records", metric.WithUnit("{record}"),
@@ -121,14 +122,24 @@ func setTraceParent(r *kgo.Record, tp string) {
 	r.Headers = append(r.Headers, kgo.RecordHeader{Key: telemetry.TraceParentKey, Value: []byte(tp)})
 }
 
+// traced is the context of traceParent when the record it came with gets spans: there is a
+// tracer, and the context is valid and sampled (a trace no one records is passed on as is).
+func (in *instruments) traced(traceParent string) (trace.SpanContext, bool) {
+	if !in.tracing || traceParent == "" {
+		return trace.SpanContext{}, false
+	}
+	sc := telemetry.SpanContext(traceParent)
+	return sc, sc.IsValid() && sc.IsSampled()
+}
+
 // startRecord starts the span of record rs in the trace of traceParent unless it has one or
-// the context is invalid. txSpan, the transaction's span, is linked.
+// the context gets no span. txSpan, the transaction's span, is linked.
 func (in *instruments) startRecord(rs *recordSpan, traceParent string, txSpan trace.SpanContext) {
 	if rs == nil || rs.span != nil {
 		return
 	}
-	parent := telemetry.SpanContext(traceParent)
-	if !parent.IsValid() {
+	parent, ok := in.traced(traceParent)
+	if !ok {
 		return
 	}
 	_, rs.span = in.tracer.Start(trace.ContextWithRemoteSpanContext(context.Background(), parent), spanProcess,
@@ -142,8 +153,8 @@ func (in *instruments) startRecord(rs *recordSpan, traceParent string, txSpan tr
 // trace of traceParent, and returns the trip span's context as a traceparent; traceParent
 // itself when it is invalid or the commit time unknown.
 func (in *instruments) change(r *kgo.Record, traceParent string, committed time.Time) string {
-	parent := telemetry.SpanContext(traceParent)
-	if !parent.IsValid() || committed.IsZero() || r.Timestamp.Before(committed) {
+	parent, ok := in.traced(traceParent)
+	if !ok || committed.IsZero() || r.Timestamp.Before(committed) {
 		return traceParent
 	}
 	_, sp := in.tracer.Start(trace.ContextWithRemoteSpanContext(context.Background(), parent), spanChange,
@@ -169,10 +180,10 @@ func endRecord(rs *recordSpan, err error) {
 // stamp puts the trace context of the work that produces out in its traceparent header.
 // A record carrying the trace of the record being processed gets that record's span; one
 // carrying another trace (a timer firing for another order) gets a span of its own in that
-// trace; one without a trace context is left alone.
+// trace; one whose context gets no span is left alone.
 func (in *instruments) stamp(cur *recordSpan, out *kgo.Record) {
-	sc := telemetry.SpanContext(traceParent(out))
-	if !sc.IsValid() {
+	sc, ok := in.traced(traceParent(out))
+	if !ok {
 		return
 	}
 	if cur != nil && cur.span != nil && cur.span.SpanContext().TraceID() == sc.TraceID() {

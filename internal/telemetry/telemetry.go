@@ -63,6 +63,7 @@ func (p Providers) Meter(name string, opts ...metric.MeterOption) metric.Meter {
 // carry them even when no trace is exported.
 type Telemetry struct {
 	Providers
+	exports bool // spans are exported (an OTLP trace endpoint is configured)
 	tp      *sdktrace.TracerProvider
 	mp      *sdkmetric.MeterProvider
 	metrics *metricsServer
@@ -101,13 +102,18 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		}
 		readers = append(readers, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(s.interval))))
 	}
-	topts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(s.sampler)}
+	// Without an exporter no span is recorded (NeverSample): spans still get ids, for the log
+	// lines, at a fraction of the cost — the enricher starts spans per record. Trace contexts
+	// passed on are then marked not sampled, so a process that does export does not record
+	// the rest of a trace whose start is nowhere.
+	topts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sdktrace.NeverSample())}
 	if s.traces != nil {
 		exp, err := traceExporter(ctx, *s.traces)
 		if err != nil {
 			return nil, errors.Join(err, t.Shutdown(ctx))
 		}
-		topts = append(topts, sdktrace.WithBatcher(exp))
+		topts = append(topts, sdktrace.WithBatcher(exp), sdktrace.WithSampler(s.sampler))
+		t.exports = true
 	}
 	t.tp = sdktrace.NewTracerProvider(topts...)
 	t.Tracers = t.tp
@@ -117,6 +123,10 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	}
 	return t, nil
 }
+
+// ExportsTraces reports whether spans are exported. A stage that would start spans per
+// record leaves them out when not (Providers.Tracers nil): nothing would record them.
+func (t *Telemetry) ExportsTraces() bool { return t.exports }
 
 // MetricsAddr returns the address the metrics endpoint listens on, "" when there is none.
 func (t *Telemetry) MetricsAddr() string {

@@ -17,7 +17,14 @@ func TestTraceParentRoundTrip(t *testing.T) {
 	if got := TraceParent(sc); got != tp {
 		t.Errorf("TraceParent = %q, want %q", got, tp)
 	}
-	for _, bad := range []string{"", "00-0af7651916cd43dd8448eb211c80319c", "00-00000000000000000000000000000000-b7ad6b7169203331-01", "garbage"} {
+	if sc := SpanContext("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"); !sc.IsValid() || sc.IsSampled() {
+		t.Errorf("flags 00: %+v, want a valid context not sampled", sc)
+	} else if got := TraceParent(sc); got != "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00" {
+		t.Errorf("TraceParent of flags 00 = %q", got)
+	}
+	for _, bad := range []string{"", "00-0af7651916cd43dd8448eb211c80319c", "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+		"00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01", "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+		"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0x", "01+0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "garbage"} {
 		if sc := SpanContext(bad); sc.IsValid() {
 			t.Errorf("SpanContext(%q) is valid", bad)
 		}

@@ -21,6 +21,9 @@ bin/flavortrend generate -load -workers 2 -orders "$orders" -pg-url "$url" >/dev
 n=$("${psql[@]}" -d "$db" -c "SELECT count(*) FROM orders")
 go run ./scripts/bench/enrichrate -kafka-brokers "$brokers" -topic-prefix "$run" -orders "$n" \
 	-ch-addr "127.0.0.1:$ch_port" -ch-database "$db" ${FT_BENCH_ENRICH_PROFILE:+-cpuprofile "$FT_BENCH_ENRICH_PROFILE"}
+# Again with a span per order change recorded (the cost of tracing every order).
+go run ./scripts/bench/enrichrate -kafka-brokers "$brokers" -topic-prefix "$run" -orders "$n" \
+	-ch-addr "127.0.0.1:$ch_port" -ch-database "$db" -trace
 [ -n "${FT_BENCH_ENRICH_ONLY_RATE:-}" ] && exit 0
 
 # Latency: the pipeline of make run on the scratch database, derived topics under <run>.derived.

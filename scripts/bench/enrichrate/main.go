@@ -23,6 +23,7 @@ import (
 	"github.com/flavortrend/flavortrend/enrich"
 	"github.com/flavortrend/flavortrend/internal/config"
 	"github.com/flavortrend/flavortrend/internal/telemetry"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 func main() {
@@ -32,6 +33,7 @@ func main() {
 	chAddr := flag.String("ch-addr", "127.0.0.1:19000", "ClickHouse (model registry)")
 	chDB := flag.String("ch-database", "flavortrend", "ClickHouse database")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	traced := flag.Bool("trace", false, "record a span per order change, as an enricher exporting traces does")
 	flag.Parse()
 	if *profile != "" {
 		f, err := os.Create(*profile)
@@ -44,14 +46,14 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(strings.Split(*brokers, ","), *prefix, *orders, config.ClickHouse{Addr: *chAddr, Database: *chDB, User: "default"}); err != nil {
+	if err := run(strings.Split(*brokers, ","), *prefix, *orders, config.ClickHouse{Addr: *chAddr, Database: *chDB, User: "default"}, *traced); err != nil {
 		fmt.Fprintln(os.Stderr, "enrichrate:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(brokers []string, prefix string, orders int64, ch config.ClickHouse) error {
+func run(brokers []string, prefix string, orders int64, ch config.ClickHouse, trace bool) error {
 	ctx := context.Background()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
 	if err != nil {
@@ -74,16 +76,23 @@ func run(brokers []string, prefix string, orders int64, ch config.ClickHouse) er
 		}
 	}
 	derived := fmt.Sprintf("rate%d.", time.Now().Unix())
-	// The telemetry flavortrend enrich has without any export configured: spans are recorded
-	// (every order carries a sampled trace context) and metrics kept, so their cost is measured.
+	// The telemetry flavortrend enrich has with a metrics endpoint and no trace export (its
+	// default, and make run's): metrics kept, no spans. -trace records a span per order change
+	// as an exporting enricher does (every order here carries a sampled context).
 	tel, err := telemetry.Setup(ctx, telemetry.Config{Service: "flavortrend-enrich", MetricsAddr: "127.0.0.1:0"})
 	if err != nil {
 		return err
 	}
 	defer tel.Shutdown(context.Background()) //nolint:errcheck // nothing is exported
+	providers := tel.Providers
+	if trace {
+		providers.Tracers = sdktrace.NewTracerProvider()
+	} else {
+		providers.Tracers = nil
+	}
 	cfg := enrich.Config{Kafka: config.Kafka{Brokers: brokers}, ClickHouse: ch, TopicPrefix: prefix, DerivedPrefix: derived,
 		Group: derived + "enrich", Instance: "bench", Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3,
-		Telemetry: tel.Providers}
+		Telemetry: providers}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -112,7 +121,11 @@ func run(brokers []string, prefix string, orders int64, ch config.ClickHouse) er
 		}
 	}
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
-	fmt.Printf("enrich (order stage, transactions on): %.0f orders/s (%d orders, %d CDC records, %.1f s from the first output); %.3f CPU-s per thousand orders\n",
+	mode := "transactions on"
+	if trace {
+		mode += ", a span per change"
+	}
+	fmt.Printf("enrich (order stage, "+mode+"): %.0f orders/s (%d orders, %d CDC records, %.1f s from the first output); %.3f CPU-s per thousand orders\n",
 		float64(orders-first)/elapsed.Seconds(), orders, last, elapsed.Seconds(), cpu.Seconds()/float64(orders-first)*1000)
 	// The city stage runs beside it over the city events the order stage wrote: both are done
 	// when the city group has committed up to the end of that topic (less the last commit
@@ -125,7 +138,7 @@ func run(brokers []string, prefix string, orders int64, ch config.ClickHouse) er
 		offs.Each(func(o kadm.OffsetResponse) { committed += o.At })
 		if err1 == nil && err2 == nil && committed >= end-int64(cfg.Partitions) {
 			both, cpuBoth := time.Since(start), cpuTime()-cpu0
-			fmt.Printf("enrich (order and city stages): %.0f orders/s (%d city events, %.1f s); %.3f CPU-s per thousand orders\n",
+			fmt.Printf("enrich (order and city stages, "+mode+"): %.0f orders/s (%d city events, %.1f s); %.3f CPU-s per thousand orders\n",
 				float64(orders-first)/both.Seconds(), end, both.Seconds(), cpuBoth.Seconds()/float64(orders-first)*1000)
 			break
 		}
