@@ -37,10 +37,10 @@ stop() {
 	kill -INT "$gen" "$enr" "$ing" "$api" "$sta" 2>/dev/null || true
 	wait "$gen" "$enr" "$ing" "$api" "$sta" 2>/dev/null || true
 	echo
-	echo "simulator, enricher, ingester and API stopped; services still running (make status, make stop, make reset)"
+	echo "simulator, enricher, ingester, API and health monitor stopped; services still running (make status, make stop, make reset)"
 }
 trap stop INT TERM EXIT
-echo "simulator, enricher, ingester and API running (logs: $logs/generate.log, $logs/enrich.log, $logs/ingest.log, $logs/api.log); Ctrl-C stops"
+echo "simulator, enricher, ingester, API and health monitor running (logs: $logs/generate.log, $logs/enrich.log, $logs/ingest.log, $logs/api.log, $logs/status.log); Ctrl-C stops"
 echo "API: http://127.0.0.1:8080/docs (bearer token for writes: the contents of $token_file, unless FT_API_TOKENS is set)"
 echo "metrics: http://127.0.0.1:9464/metrics (api), :9465 (ingest), :9466 (enrich), :9467 (generate), :9468 (pipeline health); bin/flavortrend status -watch 5s in another terminal shows the health"
 $bin watch || true
