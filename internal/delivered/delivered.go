@@ -84,24 +84,13 @@ func (s Store) Family() seal.Family {
 // with when one was last ingested and the id range of the delivered orders within the window;
 // both read at the same time.
 func (s Store) changes(ctx context.Context, from, to time.Time) ([]seal.Change, error) {
-	changed := map[time.Time]time.Time{}
+	var changed map[time.Time]time.Time
 	var ids map[time.Time][2]int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		rows, err := s.Conn.Query(gctx, `SELECT hour, maxMerge(changed) FROM `+s.table("delivered_changes_state")+`
-			WHERE hour >= ? AND hour < ? GROUP BY hour`, from.Truncate(time.Hour), to)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var hour, at time.Time
-			if err := rows.Scan(&hour, &at); err != nil {
-				return err
-			}
-			changed[hour.UTC()] = at
-		}
-		return rows.Err()
+		var err error
+		changed, err = seal.HourTimes(gctx, s.Conn, s.table("delivered_changes_state"), "maxMerge(changed)", from, to)
+		return err
 	})
 	g.Go(func() error {
 		var err error

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/flavortrend/flavortrend/internal/migrate"
-	"github.com/flavortrend/flavortrend/internal/store"
 	"github.com/flavortrend/flavortrend/internal/testenv"
 	schema "github.com/flavortrend/flavortrend/sql"
 )
@@ -16,21 +15,7 @@ import (
 // mirror; an older change never lowers it, an empty mirror reads 0.
 func TestFreshnessMigration(t *testing.T) {
 	ctx := context.Background()
-	_, ch, _, _ := testenv.Settings()
-	ch.Database = testenv.Name("ft_test")
-	if err := store.CreateClickHouseDatabase(ctx, ch); err != nil {
-		t.Fatalf("integration test needs ClickHouse (bash scripts/services.sh start clickhouse): %v", err)
-	}
-	conn, err := store.ClickHouse(ctx, ch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+ch.Database); err != nil {
-			t.Errorf("drop clickhouse database %s: %v", ch.Database, err)
-		}
-		conn.Close()
-	})
+	conn, _ := testenv.EmptyClickHouse(t)
 	all, err := migrate.Load(schema.ClickHouse, "clickhouse")
 	if err != nil {
 		t.Fatal(err)

@@ -74,19 +74,13 @@ func (s Store) Family() seal.Family {
 // hours' changes and their order ids are read at the same time, then the changes and the line
 // ids of the blocks of those ids.
 func (s Store) changes(ctx context.Context, from, to time.Time) ([]seal.Change, error) {
-	changed := map[time.Time]time.Time{}
+	var changed map[time.Time]time.Time
 	var orders map[time.Time][2]int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return s.scan(gctx, `SELECT hour, maxMerge(changed) FROM `+s.table("placed_changes_state")+`
-			WHERE hour >= ? AND hour < ? GROUP BY hour`, []any{from.Truncate(time.Hour), to}, func(rows driver.Rows) error {
-			var hour, at time.Time
-			if err := rows.Scan(&hour, &at); err != nil {
-				return err
-			}
-			changed[hour.UTC()] = at
-			return nil
-		})
+		var err error
+		changed, err = seal.HourTimes(gctx, s.Conn, s.table("placed_changes_state"), "maxMerge(changed)", from, to)
+		return err
 	})
 	g.Go(func() error {
 		var err error

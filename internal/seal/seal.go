@@ -70,6 +70,26 @@ type hourState struct {
 	sealedAt time.Time
 }
 
+// HourTimes is agg, a time aggregate, per hour of table (a column hour) for the hours that
+// overlap [from, to): the hours' last changes or their newest seals.
+func HourTimes(ctx context.Context, conn driver.Conn, table, agg string, from, to time.Time) (map[time.Time]time.Time, error) {
+	rows, err := conn.Query(ctx, `SELECT hour, `+agg+` FROM `+table+`
+		WHERE hour >= ? AND hour < ? GROUP BY hour`, from.Truncate(time.Hour), to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[time.Time]time.Time{}
+	for rows.Next() {
+		var hour, at time.Time
+		if err := rows.Scan(&hour, &at); err != nil {
+			return nil, err
+		}
+		out[hour.UTC()] = at
+	}
+	return out, rows.Err()
+}
+
 // valid is whether the hour's seal covers every change of the hour.
 func (h hourState) valid() bool { return h.sealedAt.After(h.At.Add(Margin)) }
 
@@ -77,7 +97,7 @@ func (h hourState) valid() bool { return h.sealedAt.After(h.At.Add(Margin)) }
 // and their markers, read at the same time.
 func (f Family) hourStates(ctx context.Context, from, to time.Time) ([]hourState, error) {
 	var changes []Change
-	seals := map[time.Time]time.Time{}
+	var seals map[time.Time]time.Time
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
@@ -85,20 +105,9 @@ func (f Family) hourStates(ctx context.Context, from, to time.Time) ([]hourState
 		return err
 	})
 	g.Go(func() error {
-		rows, err := f.Conn.Query(gctx, `SELECT hour, max(sealed_at) FROM `+f.Markers+`
-			WHERE hour >= ? AND hour < ? GROUP BY hour`, from.Truncate(time.Hour), to)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var hour, at time.Time
-			if err := rows.Scan(&hour, &at); err != nil {
-				return err
-			}
-			seals[hour.UTC()] = at
-		}
-		return rows.Err()
+		var err error
+		seals, err = HourTimes(gctx, f.Conn, f.Markers, "max(sealed_at)", from, to)
+		return err
 	})
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("%s: hours: %w", f.Name, err)

@@ -121,6 +121,21 @@ func Postgres(t testing.TB) *pgxpool.Pool {
 // when the test ends, and returns a connection to it and its settings.
 func ClickHouse(t testing.TB) (driver.Conn, config.ClickHouse) {
 	t.Helper()
+	conn, ch := EmptyClickHouse(t)
+	migrations, err := migrate.Load(schema.ClickHouse, "clickhouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.ClickHouse(ctx(t), conn, migrations); err != nil {
+		t.Fatal(err)
+	}
+	return conn, ch
+}
+
+// EmptyClickHouse creates a fresh database without any migration (for a test of the
+// migrations themselves), dropped when the test ends.
+func EmptyClickHouse(t testing.TB) (driver.Conn, config.ClickHouse) {
+	t.Helper()
 	_, ch, _, _ := Settings()
 	ch.Database = Name("ft_test")
 	c := ctx(t)
@@ -140,13 +155,6 @@ func ClickHouse(t testing.TB) (driver.Conn, config.ClickHouse) {
 		}
 		conn.Close()
 	})
-	migrations, err := migrate.Load(schema.ClickHouse, "clickhouse")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrate.ClickHouse(c, conn, migrations); err != nil {
-		t.Fatal(err)
-	}
 	return conn, ch
 }
 
