@@ -72,7 +72,7 @@ func (d *Deps) table(name string) string { return d.CHDatabase + "." + name }
 func Handler(cfg Config, d *Deps) (http.Handler, huma.API) {
 	mux := http.NewServeMux()
 	api := humago.New(mux, document())
-	api.UseMiddleware(nameSpan, authenticate(api, cfg.tokens))
+	api.UseMiddleware(withClock(d.now), nameSpan, authenticate(api, cfg.tokens))
 	Register(api, d, cfg.MaxBody)
 	var h http.Handler = mux
 	h = http.TimeoutHandler(h, cfg.Timeout, `{"title":"Service Unavailable","status":503,"detail":"the request took longer than the server allows"}`)

@@ -61,7 +61,7 @@ func newServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(kc.Close)
-	cfg := api.Config{Timeout: 10 * time.Second, MaxBody: 4096,
+	cfg := api.Config{Timeout: 10 * time.Second, MaxBody: 4096, ReadTimeout: 15 * time.Second, WriteTimeout: 20 * time.Second, IdleTimeout: time.Minute,
 		Tokens: []string{"olfa=" + opToken, "sami:" + api.ScopeAlerts + "=" + dispatchToken}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func TestReadiness(t *testing.T) {
 // TestCORS: a browser on a configured origin may call the API, with the Authorization
 // header; another origin is not allowed.
 func TestCORS(t *testing.T) {
-	cfg := api.Config{Timeout: time.Second, MaxBody: 4096, CORSOrigins: []string{"http://grafana.local:3000"}}
+	cfg := api.Config{Timeout: time.Second, MaxBody: 4096, ReadTimeout: 15 * time.Second, WriteTimeout: 20 * time.Second, IdleTimeout: time.Minute, CORSOrigins: []string{"http://grafana.local:3000"}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

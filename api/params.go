@@ -18,25 +18,53 @@ const MaxSpan = 31 * 24 * time.Hour
 // WindowParams select a time window: the last `window` (default 1h), or from/to.
 type WindowParams struct {
 	Window string    `query:"window" default:"1h" pattern:"^[1-9][0-9]{0,4}[mhd]$" doc:"The window ending now: minutes (m), hours (h) or days (d), e.g. 15m, 6h, 7d; at most 31 days. Ignored when from is given."`
-	From   time.Time `query:"from" doc:"Start of the window (RFC 3339, inclusive); with to, instead of window."`
-	To     time.Time `query:"to" doc:"End of the window (RFC 3339, exclusive); default now."`
+	From   time.Time `query:"from" doc:"Start of the window (RFC 3339, inclusive), instead of window; at most 31 days before to."`
+	To     time.Time `query:"to" doc:"End of the window (RFC 3339, exclusive), with from; default now."`
 }
 
 // Resolve checks the window (Huma calls it before the handler; an error is a 422 naming the
-// parameter).
-func (w *WindowParams) Resolve(huma.Context) []error {
-	switch {
-	case !w.From.IsZero() && !w.To.IsZero() && !w.To.After(w.From):
-		return []error{&huma.ErrorDetail{Location: "query.to", Message: "must be after from", Value: w.To}}
-	case !w.From.IsZero() && !w.To.IsZero() && w.To.Sub(w.From) > MaxSpan:
-		return []error{&huma.ErrorDetail{Location: "query.from", Message: "the window is longer than 31 days", Value: w.From}}
-	case w.From.IsZero() && !w.To.IsZero():
+// parameter). Every combination is held to MaxSpan: from alone spans from to now.
+func (w *WindowParams) Resolve(ctx huma.Context) []error {
+	if w.From.IsZero() && !w.To.IsZero() {
 		return []error{&huma.ErrorDetail{Location: "query.from", Message: "required with to"}}
 	}
-	if d, err := parseSpan(w.Window); err != nil || d > MaxSpan {
+	if !w.From.IsZero() {
+		to := w.To
+		if to.IsZero() {
+			to = clock(ctx.Context())
+		}
+		switch {
+		case !to.After(w.From) && w.To.IsZero():
+			return []error{&huma.ErrorDetail{Location: "query.from", Message: "must be before now", Value: w.From}}
+		case !to.After(w.From):
+			return []error{&huma.ErrorDetail{Location: "query.to", Message: "must be after from", Value: w.To}}
+		case to.Sub(w.From) > MaxSpan:
+			return []error{&huma.ErrorDetail{Location: "query.from", Message: "the window is longer than 31 days", Value: w.From}}
+		}
+	}
+	if d, err := ParseSpan(w.Window); err != nil || d > MaxSpan {
 		return []error{&huma.ErrorDetail{Location: "query.window", Message: "at most 31 days, e.g. 15m, 6h, 7d", Value: w.Window}}
 	}
 	return nil
+}
+
+// clockKey carries the API's clock (Deps.now) in a request's context, for the checks that
+// run before the handler.
+type clockKey struct{}
+
+// withClock is the middleware that puts now in every request's context.
+func withClock(now func() time.Time) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		next(huma.WithValue(ctx, clockKey{}, now))
+	}
+}
+
+// clock is the time now by the request's clock (the wall clock outside Handler).
+func clock(ctx context.Context) time.Time {
+	if now, ok := ctx.Value(clockKey{}).(func() time.Time); ok {
+		return now()
+	}
+	return time.Now().UTC()
 }
 
 // bounds are the window's [from, to) at now.
@@ -48,12 +76,12 @@ func (w *WindowParams) bounds(now time.Time) (from, to time.Time) {
 		}
 		return w.From.UTC(), to.UTC()
 	}
-	d, _ := parseSpan(w.Window)
+	d, _ := ParseSpan(w.Window)
 	return now.Add(-d), now
 }
 
-// parseSpan reads 15m, 6h, 7d.
-func parseSpan(s string) (time.Duration, error) {
+// ParseSpan reads a span as the parameters write it: 15m, 6h, 7d.
+func ParseSpan(s string) (time.Duration, error) {
 	if len(s) < 2 {
 		return 0, errors.New("empty")
 	}
@@ -75,7 +103,7 @@ type AgeParams struct {
 
 // Resolve checks max_age (a 422 naming the parameter).
 func (a *AgeParams) Resolve(huma.Context) []error {
-	if d, err := parseSpan(a.MaxAge); err != nil || d > MaxSpan {
+	if d, err := ParseSpan(a.MaxAge); err != nil || d > MaxSpan {
 		return []error{&huma.ErrorDetail{Location: "query.max_age", Message: "at most 31 days, e.g. 6h, 24h, 7d", Value: a.MaxAge}}
 	}
 	return nil
@@ -83,7 +111,7 @@ func (a *AgeParams) Resolve(huma.Context) []error {
 
 // since is the oldest placement max_age admits at now.
 func (a *AgeParams) since(now time.Time) time.Time {
-	d, _ := parseSpan(a.MaxAge)
+	d, _ := ParseSpan(a.MaxAge)
 	return now.Add(-d)
 }
 

@@ -224,7 +224,8 @@ func validValue(rng *rand.Rand, p param) string {
 	}
 }
 
-// invalidValue is a value outside the parameter's schema, when the schema excludes one.
+// invalidValue is a value outside the parameter's schema, or beyond a documented cap, when
+// there is one.
 func invalidValue(p param) (string, bool) {
 	s := p.Schema
 	switch {
@@ -236,6 +237,9 @@ func invalidValue(p param) (string, bool) {
 		return "abc", true
 	case s.Type == "boolean":
 		return "maybe", true
+	case s.Format == "date-time" && p.Name == "from":
+		// In the schema, but beyond the 31-day cap, with to or without it (to then is now).
+		return now.Add(-40 * 24 * time.Hour).Format(time.RFC3339), true
 	case s.Format == "date-time":
 		return "yesterday", true
 	case s.Pattern != "":

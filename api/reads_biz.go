@@ -576,7 +576,7 @@ func bizMonday(t time.Time) time.Time {
 // bizRevenueSource says where the revenue endpoints' sums come from.
 const bizRevenueSource = "GMV = Σ total (TND) of the orders delivered in [from, to) (orders CDC mirror, newest version, not " +
 	"deleted), delivered_orders = their count, AOV = GMV / delivered_orders. Finished hours are read from their seal " +
-	"(delivered_per_hour_sealed) while it is valid, the rest is summed from the mirror at the request."
+	"(delivered_city_hour_sealed) while it is valid, the rest is summed from the mirror at the request."
 
 func (r registrar) bizRevenue() {
 	const base = "Time base: delivered_at in UTC; delivered orders only (status delivered). "

@@ -257,6 +257,12 @@ type OpsCityWindowInput struct {
 	City string `query:"city" required:"true" minLength:"1" maxLength:"64" doc:"The city, by id (1-24) or by name (e.g. Sfax, case-insensitive)."`
 }
 
+// ReplayInput selects one city, a window and how many operator actions to show.
+type ReplayInput struct {
+	OpsCityWindowInput
+	Limit int `query:"limit" default:"1000" minimum:"1" maximum:"1000" doc:"Most operator actions to return: the oldest of the window; actions_truncated says when more were left out."`
+}
+
 // PressurePoint is a city's pressure in one minute.
 type PressurePoint struct {
 	Minute            time.Time `json:"minute" doc:"Start of the minute (UTC); the values are as of its end."`
@@ -281,24 +287,26 @@ type PressureSeriesOutput struct {
 	Body PressureSeries
 }
 
-// HeatmapInput selects the heatmap's window.
+// HeatmapInput selects the heatmap's window and bucket.
 type HeatmapInput struct {
 	WindowParams
+	Bucket string `query:"bucket" pattern:"^[1-9][0-9]{0,4}[mhd]$" doc:"Width of a column: minutes (m), hours (h) or days (d), e.g. 1m, 15m, 2h; the window may span at most 400 of them. Default: the narrowest of 1m, 5m, 15m, 30m, 1h, 2h, 6h, 1d that gives at most 400 columns (1m up to 6h40m, 2h for 31 days)."`
 }
 
 // HeatmapRow is one city's row of the heatmap, aligned with Heatmap.Minutes.
 type HeatmapRow struct {
 	CityID       int32      `json:"city_id"`
 	CityName     string     `json:"city_name" doc:"Empty when the city is not in the cities mirror."`
-	Pressure     []*float64 `json:"pressure" doc:"Pressure (0-100) per minute of minutes; null where the city has no row."`
-	OrdersPlaced []*int32   `json:"orders_placed" doc:"Orders placed in the city per minute of minutes (orders per minute, as the city stage counted them); null where the city has no row."`
+	Pressure     []*float64 `json:"pressure" doc:"Mean pressure (0-100) of the city's minutes in each bucket of minutes; null where the city has no row."`
+	OrdersPlaced []*int32   `json:"orders_placed" doc:"Orders placed in the city in each bucket of minutes (the sum of its minutes, as the city stage counted them); null where the city has no row."`
 }
 
-// Heatmap is the cities × minutes grid of pressure and orders placed.
+// Heatmap is the cities × buckets grid of pressure and orders placed.
 type Heatmap struct {
-	From    time.Time    `json:"from" doc:"Start of the window on the minute (UTC, inclusive)."`
+	From    time.Time    `json:"from" doc:"Start of the window (UTC, inclusive)."`
 	To      time.Time    `json:"to" doc:"End of the window (UTC, exclusive)."`
-	Minutes []time.Time  `json:"minutes" doc:"The columns: every minute (UTC start) in which at least one city has a row, oldest first."`
+	Bucket  string       `json:"bucket" doc:"Width of a column, e.g. 1m, 5m, 2h (the bucket parameter, or the default for the window)."`
+	Minutes []time.Time  `json:"minutes" doc:"The columns: the start (UTC) of every bucket in which at least one city has a row, oldest first. Buckets are aligned on multiples of their width since the Unix epoch, so the first and last may reach outside the window; only minutes inside it count."`
 	Cities  []HeatmapRow `json:"cities" doc:"The rows: every city with a row in the window, by city id."`
 }
 
@@ -323,7 +331,7 @@ type OperatorAction struct {
 	Action string    `json:"action" doc:"What was done, e.g. scenario.start."`
 	Target string    `json:"target" doc:"What it was done to, e.g. city:15."`
 	Params any       `json:"params" doc:"The request's parameters, as recorded."`
-	Result string    `json:"result" doc:"ok, or the error returned."`
+	Result string    `json:"result" doc:"ok; or the refusal with its status (e.g. 409 flag 3 has already ended); or 500 internal error (the cause is in the API's log)."`
 }
 
 // Replay is what happened in one city over a window.
@@ -334,7 +342,9 @@ type Replay struct {
 	To       time.Time        `json:"to" doc:"End of the window (UTC, exclusive)."`
 	Pressure []PressurePoint  `json:"pressure" doc:"The city's pressure per minute whose start is in the window, oldest first."`
 	Breaches []ReplayBreaches `json:"breaches" doc:"Static SLA violations per minute of observed_at in the window (rollup sla_breaches_per_city_minute), oldest first; minutes without any are left out."`
-	Actions  []OperatorAction `json:"actions" doc:"Operator actions taken in the window whose target is city:<id> or whose params name the city (city_id, or city by id or name), in time order."`
+	Actions  []OperatorAction `json:"actions" doc:"Operator actions taken in the window whose target is city:<id> or whose params name the city (city_id, or city by id or name), in time order: at most limit, the oldest."`
+	// ActionsTruncated tells a replay that shows the first limit actions from one that shows all.
+	ActionsTruncated bool `json:"actions_truncated" doc:"True when the window holds more than limit such actions (those after the first limit are left out)."`
 }
 
 // ReplayOutput answers the replay.
@@ -506,12 +516,17 @@ func (r registrar) opsReads() {
 
 	huma.Register(r.api, r.opsRead(huma.Operation{OperationID: "get-heatmap", Method: http.MethodGet, Path: "/v1/heatmap",
 		Summary: "Pressure heatmap", Tags: []string{"Pressure"},
-		Description: "Cities × minutes of the window, ready for a heatmap: the columns are the minutes in which some city " +
-			"has a pressure row, each city's row gives its pressure and the orders placed in each of them (null where it " +
-			"has no row)."}),
+		Description: "Cities × buckets of the window, ready for a heatmap: the columns are the buckets (bucket wide, " +
+			"at most 400) in which some city has a pressure row, each city's row gives its mean pressure and the orders " +
+			"placed in each of them (null where it has no row). 422 naming bucket when the window spans more than 400 " +
+			"buckets."}),
 		func(ctx context.Context, in *HeatmapInput) (*HeatmapOutput, error) {
 			from, to := in.bounds(r.d.now())
-			h, err := r.opsHeatmap(ctx, from, to)
+			width, err := heatmapBucket(in.Bucket, from, to)
+			if err != nil {
+				return nil, err
+			}
+			h, err := r.opsHeatmap(ctx, from, to, width)
 			return &HeatmapOutput{Body: h}, err
 		})
 
@@ -520,13 +535,13 @@ func (r registrar) opsReads() {
 		Description: "What happened in one city over the window: its pressure per minute, its static SLA breaches and " +
 			"at-risk orders per minute, and the operator actions about it (target city:<id>, or params naming the city) " +
 			"in time order, for annotations."}),
-		func(ctx context.Context, in *OpsCityWindowInput) (*ReplayOutput, error) {
+		func(ctx context.Context, in *ReplayInput) (*ReplayOutput, error) {
 			id, name, err := r.opsCity(ctx, in.City)
 			if err != nil {
 				return nil, err
 			}
 			from, to := in.bounds(r.d.now())
-			rp, err := r.opsReplay(ctx, id, name, from, to)
+			rp, err := r.opsReplay(ctx, id, name, from, to, in.Limit)
 			return &ReplayOutput{Body: rp}, err
 		})
 
@@ -809,50 +824,7 @@ func (r registrar) opsPressure(ctx context.Context, city int32, from, to time.Ti
 	return points, opsWrap("pressure series", err)
 }
 
-func (r registrar) opsHeatmap(ctx context.Context, from, to time.Time) (Heatmap, error) {
-	h := Heatmap{From: from, To: to, Minutes: []time.Time{}, Cities: []HeatmapRow{}}
-	type cell struct {
-		city     int32
-		name     string
-		minute   time.Time
-		pressure float64
-		placed   int32
-	}
-	q := `SELECT city_id, city_name, minute, pressure, orders_placed
-		FROM (SELECT city_id, minute, pressure, orders_placed FROM ` + r.d.table("city_pressure") + ` FINAL WHERE minute >= ? AND minute < ?)
-		ANY LEFT JOIN (SELECT id AS city_id, name AS city_name FROM ` + r.d.table("cities") + ` FINAL WHERE _is_deleted = 0) USING city_id
-		ORDER BY city_id, minute`
-	cells, err := opsCollect(ctx, r.d.CH, q, []any{from, to}, func(rows driver.Rows) (cell, error) {
-		var c cell
-		err := rows.Scan(&c.city, &c.name, &c.minute, &c.pressure, &c.placed)
-		c.minute = c.minute.UTC()
-		return c, err
-	})
-	if err != nil {
-		return h, fmt.Errorf("heatmap: %w", err)
-	}
-	for _, c := range cells {
-		h.Minutes = append(h.Minutes, c.minute)
-	}
-	slices.SortFunc(h.Minutes, time.Time.Compare)
-	h.Minutes = slices.CompactFunc(h.Minutes, time.Time.Equal)
-	column := make(map[time.Time]int, len(h.Minutes))
-	for i, m := range h.Minutes {
-		column[m] = i
-	}
-	for _, c := range cells {
-		if n := len(h.Cities); n == 0 || h.Cities[n-1].CityID != c.city {
-			h.Cities = append(h.Cities, HeatmapRow{CityID: c.city, CityName: c.name,
-				Pressure: make([]*float64, len(h.Minutes)), OrdersPlaced: make([]*int32, len(h.Minutes))})
-		}
-		row := &h.Cities[len(h.Cities)-1]
-		i := column[c.minute]
-		row.Pressure[i], row.OrdersPlaced[i] = &c.pressure, &c.placed
-	}
-	return h, nil
-}
-
-func (r registrar) opsReplay(ctx context.Context, city int32, name string, from, to time.Time) (Replay, error) {
+func (r registrar) opsReplay(ctx context.Context, city int32, name string, from, to time.Time, limit int) (Replay, error) {
 	rp := Replay{CityID: city, CityName: name, From: from, To: to}
 	var err error
 	if rp.Pressure, err = r.opsPressure(ctx, city, from, to); err != nil {
@@ -869,25 +841,27 @@ func (r registrar) opsReplay(ctx context.Context, city int32, name string, from,
 	if err != nil {
 		return rp, fmt.Errorf("replay breaches: %w", err)
 	}
-	rp.Actions, err = r.opsActions(ctx, from, to, city, name, "ORDER BY at, id", 0)
+	// One more than limit tells whether any were left out.
+	rp.Actions, err = r.opsActions(ctx, from, to, city, name, "ORDER BY at, id", limit+1)
 	if err != nil {
 		return rp, fmt.Errorf("replay %w", err)
+	}
+	if len(rp.Actions) > limit {
+		rp.Actions, rp.ActionsTruncated = rp.Actions[:limit], true
 	}
 	return rp, nil
 }
 
 // opsActions are the operator actions in [from, to) about a city (target city:<id>, or params
-// naming the city; every action for city 0), in the given order, at most limit (0: all).
+// naming the city; every action for city 0), in the given order, at most limit (in SQL).
 func (r registrar) opsActions(ctx context.Context, from, to time.Time, city int32, name, order string, limit int) ([]OperatorAction, error) {
 	id := strconv.Itoa(int(city))
 	q := `SELECT id, at, actor, action, target, params, result FROM operator_actions
 		WHERE at >= $1 AND at < $2
 			AND ($3 = 'city:0' OR target = $3 OR params->>'city_id' = $4 OR params->>'city' = $4 OR lower(params->>'city') = lower($5))
 		` + order
-	args := []any{from, to, "city:" + id, id, name}
-	if limit > 0 {
-		q, args = q+" LIMIT $6", append(args, limit)
-	}
+	q += " LIMIT $6"
+	args := []any{from, to, "city:" + id, id, name, limit}
 	rows, err := r.d.PG.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("actions: %w", err)

@@ -337,13 +337,13 @@ func TestOpsReads(t *testing.T) {
 		get(t, "/v1/pressure/series?city=tunis", api.PressureSeries{CityID: opsTunis, CityName: "Tunis", From: hour, To: now, Points: []api.PressurePoint{
 			pt("12:27:00", 4, 4, 1, 23.1, "normal"), pt("12:28:00", 6, 3, 2, 38.5, "normal"), pt("12:29:00", 5, 5, 1, 23.1, "normal")}})
 
-		get(t, "/v1/heatmap", api.Heatmap{From: hour, To: now, Minutes: []time.Time{opsAt("12:27:00"), opsAt("12:28:00"), opsAt("12:29:00")},
+		get(t, "/v1/heatmap", api.Heatmap{From: hour, To: now, Bucket: "1m", Minutes: []time.Time{opsAt("12:27:00"), opsAt("12:28:00"), opsAt("12:29:00")},
 			Cities: []api.HeatmapRow{
 				{CityID: opsTunis, CityName: "Tunis", Pressure: []*float64{new(23.1), new(38.5), new(23.1)}, OrdersPlaced: []*int32{new(int32(2)), new(int32(3)), new(int32(1))}},
 				{CityID: opsSousse, CityName: "Sousse", Pressure: []*float64{nil, new(58.2), new(69.4)}, OrdersPlaced: []*int32{nil, new(int32(4)), new(int32(5))}},
 				{CityID: opsSfax, CityName: "Sfax", Pressure: []*float64{new(88.0), new(84.0), new(79.5)}, OrdersPlaced: []*int32{new(int32(6)), new(int32(5)), new(int32(3))}},
 			}})
-		get(t, "/v1/heatmap?from=2026-11-20T10:00:00Z&to=2026-11-20T11:00:00Z", api.Heatmap{From: opsAt("10:00:00"), To: opsAt("11:00:00"),
+		get(t, "/v1/heatmap?from=2026-11-20T10:00:00Z&to=2026-11-20T11:00:00Z", api.Heatmap{From: opsAt("10:00:00"), To: opsAt("11:00:00"), Bucket: "1m",
 			Minutes: []time.Time{}, Cities: []api.HeatmapRow{}})
 
 		// Sfax from local midnight to now: pressure 12:27-12:29; breaches 403 (23:30) and 405
@@ -411,6 +411,11 @@ func TestOpsReads(t *testing.T) {
 			{"/v1/pressure/series", "query.city"},
 			{"/v1/pressure/series?city=Atlantis", "query.city"},
 			{"/v1/heatmap?to=2026-11-20T12:00:00Z", "query.from"},
+			{"/v1/heatmap?from=2026-10-01T00:00:00Z", "query.from"},
+			{"/v1/replay?city=Sfax&from=2026-10-01T00:00:00Z", "query.from"},
+			{"/v1/actions?from=2026-10-01T00:00:00Z", "query.from"},
+			{"/v1/replay?city=Sfax&limit=1001", "query.limit"},
+			{"/v1/heatmap?bucket=0m", "query.bucket"},
 			{"/v1/replay?window=1h", "query.city"},
 			{"/v1/replay?city=Sfax&window=1y", "query.window"},
 		} {

@@ -73,42 +73,18 @@ func (r registrar) recommendations() {
 	huma.Register(r.api, r.op(huma.Operation{OperationID: "list-recommendations", Method: http.MethodGet, Path: "/v1/recommendations",
 		Summary: "List surge recommendations", Tags: []string{"Recommendations"},
 		Description: "The surge recommendations created in the window (recommendations FINAL, by created_at), newest first, " +
-			"each with its status and the operator's decision (recommendation_decisions)."}),
+			"each with its status and the operator's decision (recommendation_decisions); at most limit."}),
 		func(ctx context.Context, in *RecommendationsInput) (*RecommendationsOutput, error) {
 			city, err := r.d.cityID(ctx, in.City)
 			if err != nil {
 				return nil, err
 			}
 			from, to := in.bounds(r.d.now())
-			rows, err := r.d.CH.Query(ctx, recommendationSQL(r.d)+` AND created_at >= ? AND created_at < ? AND (? = 0 OR city_id = ?)
-				ORDER BY created_at DESC, id`, from, to, city, city)
+			recs, err := r.listRecommendations(ctx, from, to, city, in.Status, in.Limit)
 			if err != nil {
-				return nil, fmt.Errorf("list recommendations: %w", err)
-			}
-			var recs []Recommendation
-			for rows.Next() {
-				rec, err := scanRecommendation(rows)
-				if err != nil {
-					rows.Close()
-					return nil, fmt.Errorf("list recommendations: %w", err)
-				}
-				recs = append(recs, rec)
-			}
-			err = rows.Err()
-			rows.Close()
-			if err != nil {
-				return nil, fmt.Errorf("list recommendations: %w", err)
-			}
-			if err := r.withDecisions(ctx, recs); err != nil {
 				return nil, err
 			}
-			out := &RecommendationsOutput{Body: []Recommendation{}}
-			for _, rec := range recs {
-				if (in.Status == "" || rec.Status == in.Status) && len(out.Body) < in.Limit {
-					out.Body = append(out.Body, rec)
-				}
-			}
-			return out, nil
+			return &RecommendationsOutput{Body: recs}, nil
 		})
 
 	huma.Register(r.api, write(r.op(huma.Operation{OperationID: "approve-recommendation", Method: http.MethodPost, Path: "/v1/recommendations/{id}/approve",
@@ -128,6 +104,62 @@ func (r registrar) recommendations() {
 		func(ctx context.Context, in *RecommendationIDInput) (*RecommendationOutput, error) {
 			return r.decideRecommendation(ctx, in.ID, recommendationDismissed, in)
 		})
+}
+
+// listRecommendations are the newest recommendations created in [from, to) of the city (0:
+// every city) in status (empty: any), at most limit. The status depends on the decisions in
+// PostgreSQL, so they are read from ClickHouse a page of limit rows at a time (newest first,
+// resumed after the last row seen) until limit match: memory holds two pages at most,
+// however many the window has.
+func (r registrar) listRecommendations(ctx context.Context, from, to time.Time, city int32, status string, limit int) ([]Recommendation, error) {
+	out := []Recommendation{}
+	var after *Recommendation
+	for {
+		q := recommendationSQL(r.d) + ` AND created_at >= ? AND created_at < ? AND (? = 0 OR city_id = ?)`
+		args := []any{from, to, city, city}
+		if after != nil {
+			q += ` AND (created_at < ? OR (created_at = ? AND id > ?))`
+			args = append(args, after.CreatedAt, after.CreatedAt, after.ID)
+		}
+		q += ` ORDER BY created_at DESC, id LIMIT ?`
+		page, err := r.recommendationPage(ctx, q, append(args, limit))
+		if err != nil {
+			return nil, err
+		}
+		if err := r.withDecisions(ctx, page); err != nil {
+			return nil, err
+		}
+		for _, rec := range page {
+			if (status == "" || rec.Status == status) && len(out) < limit {
+				out = append(out, rec)
+			}
+		}
+		if len(out) == limit || len(page) < limit {
+			return out, nil
+		}
+		after = &page[len(page)-1]
+	}
+}
+
+// recommendationPage runs one page's query.
+func (r registrar) recommendationPage(ctx context.Context, q string, args []any) ([]Recommendation, error) {
+	rows, err := r.d.CH.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list recommendations: %w", err)
+	}
+	defer rows.Close()
+	var recs []Recommendation
+	for rows.Next() {
+		rec, err := scanRecommendation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list recommendations: %w", err)
+		}
+		recs = append(recs, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list recommendations: %w", err)
+	}
+	return recs, nil
 }
 
 // recommendationSQL selects the recommendations, to be followed by more conditions.

@@ -71,7 +71,7 @@ func TestScenarioEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(kc.Close)
-	cfg := api.Config{Timeout: 10 * time.Second, MaxBody: 4096, Tokens: []string{"olfa=" + opToken}}
+	cfg := api.Config{Timeout: 10 * time.Second, MaxBody: 4096, ReadTimeout: 15 * time.Second, WriteTimeout: 20 * time.Second, IdleTimeout: time.Minute, Tokens: []string{"olfa=" + opToken}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

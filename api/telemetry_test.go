@@ -27,7 +27,7 @@ func TestRequestTelemetry(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	metrics := sdkmetric.NewManualReader()
 	var logs bytes.Buffer
-	cfg := api.Config{Timeout: 10 * time.Second, MaxBody: 4096, Tokens: []string{"olfa=" + opToken}}
+	cfg := api.Config{Timeout: 10 * time.Second, MaxBody: 4096, ReadTimeout: 15 * time.Second, WriteTimeout: 20 * time.Second, IdleTimeout: time.Minute, Tokens: []string{"olfa=" + opToken}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

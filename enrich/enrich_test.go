@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -304,8 +305,9 @@ func captured(t *testing.T, prefix string) (*pgxpool.Pool, driver.Conn, config.C
 }
 
 // runPipeline runs the enricher and the ingester in process on the topics of the connector
-// name, the derived topics prefixed "name.", until the test ends, with telemetry tel.
-func runPipeline(t *testing.T, kafka config.Kafka, chCfg config.ClickHouse, name string, tel telemetry.Providers) {
+// name, the derived topics prefixed "name.", with telemetry tel, until the test ends or the
+// function it returns is called.
+func runPipeline(t *testing.T, kafka config.Kafka, chCfg config.ClickHouse, name string, tel telemetry.Providers) (stop func()) {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -323,20 +325,25 @@ func runPipeline(t *testing.T, kafka config.Kafka, chCfg config.ClickHouse, name
 	if err != nil {
 		t.Fatal(err)
 	}
-	rctx, stop := context.WithCancel(ctx)
+	rctx, cancel := context.WithCancel(ctx)
 	enrichDone, ingestDone := make(chan error, 1), make(chan error, 1)
 	go func() { enrichDone <- enrich.Run(rctx, ecfg, log) }()
 	go func() { ingestDone <- in.Run(rctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-enrichDone; err != nil {
-			t.Errorf("enrich: %v", err)
-		}
-		if err := <-ingestDone; err != nil {
-			t.Errorf("ingest: %v", err)
-		}
-		in.Close()
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-enrichDone; err != nil {
+				t.Errorf("enrich: %v", err)
+			}
+			if err := <-ingestDone; err != nil {
+				t.Errorf("ingest: %v", err)
+			}
+			in.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 func queryPairs(t *testing.T, ch driver.Conn, q string) [][2]string {

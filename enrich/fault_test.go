@@ -500,7 +500,10 @@ type enricher struct {
 func startEnrich(t *testing.T, c *cdc, ch config.ClickHouse, derived, group, instance string) *enricher {
 	t.Helper()
 	cfg := enrich.Config{Kafka: c.kafka, ClickHouse: ch, TopicPrefix: c.name, DerivedPrefix: derived, Group: group,
-		Instance: instance, Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3}
+		Instance: instance, Lateness: 2 * time.Minute, SLA: 45 * time.Minute, Partitions: 3,
+		// These tests compare runs over one recorded history: the pauses between its phases
+		// are the test's, not quiet moments of a source, and no heartbeat may move a clock.
+		IdleAfter: 24 * time.Hour}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,9 @@ type Config struct {
 	DecimalMode   string        // the connector's decimal.handling.mode: string, precise or double
 	TimeUnit      string        // unit of epoch-integer timestamps: micros, millis, nanos or seconds
 	SealInterval  time.Duration // how often to seal the sums of finished hours (internal/delivered, internal/placed); 0: never
+	// RebuildReference re-reads the reference tables' topics whole into their mirrors at
+	// start, as is done anyway for a mirror that is empty (rebuild.go).
+	RebuildReference bool
 
 	columns columns.Options
 }
@@ -44,6 +47,7 @@ func (c *Config) Bind(f *config.Flags) {
 	f.Duration(&c.RetryMax, "retry-max", "FT_INGEST_RETRY_MAX", 30*time.Second, "longest pause between retries while ClickHouse refuses a batch")
 	f.String(&c.DecimalMode, "decimal-mode", "FT_INGEST_DECIMAL_MODE", "string", "the connector's decimal.handling.mode: string (as flavortrend cdc registers it), precise or double")
 	f.Duration(&c.SealInterval, "seal-interval", "FT_SEAL_INTERVAL", time.Minute, "how often to seal the sums of the finished hours that changed — delivered orders (revenue, restaurant and courier rankings) and placed orders (dishes, weather) — so that long windows read sums instead of orders (0: never; flavortrend seal does it once)")
+	f.Bool(&c.RebuildReference, "rebuild-reference", "FT_INGEST_REBUILD_REFERENCE", false, "at start, re-read the compacted topics of the reference tables (cities, restaurants, menu_items, couriers) up to the group's offsets into their mirrors; done anyway for a mirror that is empty (a fresh or reset ClickHouse)")
 	f.String(&c.TimeUnit, "time-unit", "FT_INGEST_TIME_UNIT", "micros", "unit of timestamps sent as epoch integers (time.precision.mode): micros, millis (connect), nanos or seconds")
 }
 

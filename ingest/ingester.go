@@ -82,7 +82,8 @@ type Stats struct {
 	Rows        int64 // rows written to ClickHouse
 	DeadLetters int64
 	Flushes     int64
-	Retries     int64
+	Retries     int64 // failed inserts and unchanged-value lookups, each retried
+	Held        int64 // records left unhandled by a lookup, to be read again (worker.handle)
 }
 
 // New connects to ClickHouse and Kafka. cfg must have passed Validate. The ingester's spans
@@ -224,6 +225,16 @@ func (in *Ingester) Stats() Stats {
 // Run consumes until ctx ends, then handles what the last poll returned, flushes, commits
 // and returns nil; it returns an error only for a failure it cannot retry.
 func (in *Ingester) Run(ctx context.Context) error {
+	in.mu.Lock()
+	err := in.rebuildReference(ctx)
+	in.mu.Unlock()
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		// The rest of the ingester does not depend on it: go on, and say how to try again.
+		in.log.Error("reference mirrors not rebuilt; restart with -rebuild-reference to try again", "err", err)
+	}
 	for {
 		pollCtx, cancel := context.WithTimeout(ctx, in.cfg.FlushInterval)
 		fetches := in.kafka.PollRecords(pollCtx, in.cfg.BatchRows)

@@ -153,9 +153,15 @@ var errUnchanged = errors.New("unchanged value")
 // add appends one change as a row, or nothing: a failing column leaves every column as it was.
 // The row's trace_parent value, if any, is left in t.traceRaw.
 func (t *table) add(ev *debezium.Event) error {
+	return t.addKeeping(ev, nil)
+}
+
+// addKeeping is add, with the values of kept in a delete's row instead of the defaults: a
+// primary-key update's tombstone keeps the old row's text (resolveUnchanged).
+func (t *table) addKeeping(ev *debezium.Event, kept debezium.Image) error {
 	t.traceRaw = nil
 	if ev.Op == debezium.OpDelete {
-		return t.addDelete(ev)
+		return t.addDelete(ev, kept)
 	}
 	// Mark each column as its value arrives; the rest get their default. Debezium writes a
 	// table's columns in the same order in every record, so t.slots, the column of each
@@ -201,13 +207,19 @@ func (t *table) add(ev *debezium.Event) error {
 
 // addDelete appends a delete: the key columns from the before image, or from the record key
 // when the image lacks them, and defaults elsewhere.
-func (t *table) addDelete(ev *debezium.Event) error {
+func (t *table) addDelete(ev *debezium.Event, kept debezium.Image) error {
 	for i := range t.cols {
 		c := &t.cols[i]
 		if c.kind != kindData {
 			continue
 		}
 		if !c.key {
+			if raw := kept.Get(c.name); raw != nil {
+				if err := t.append(c, raw); err != nil {
+					return err
+				}
+				continue
+			}
 			c.b.AppendDefault()
 			continue
 		}

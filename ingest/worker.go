@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/attribute"
@@ -42,6 +43,10 @@ func newWorker(in *Ingester, tables map[string]*table) *worker {
 // A worker stops at a record that needs current values read from ClickHouse; then every
 // record from the first stop on is handled one at a time, in order, each lookup after a
 // flush, so it reads the newest version written before it.
+//
+// A lookup that cannot finish (the ingester stops, or the old key of a primary-key update
+// is not ingested yet) leaves its record unhandled: the rest of its partition is skipped
+// and the partition is held (Ingester.hold), so no offset past the record is committed.
 func (in *Ingester) handleAll(ctx context.Context, recs []*kgo.Record) {
 	shares := split(recs, len(in.workers))
 	rest := make([][]*kgo.Record, len(shares))
@@ -50,12 +55,48 @@ func (in *Ingester) handleAll(ctx context.Context, recs []*kgo.Record) {
 		wg.Go(func() { rest[i] = in.workers[i].handleShare(ctx, share) })
 	}
 	wg.Wait()
+	var held map[partition]*kgo.Record
 	for i := range rest {
 		w := in.workers[i]
 		for _, r := range rest[i] {
-			w.handle(ctx, r, true)
+			p := partition{r.Topic, r.Partition}
+			if held[p] != nil {
+				continue
+			}
+			if !w.handle(ctx, r, true) {
+				if held == nil {
+					held = map[partition]*kgo.Record{}
+				}
+				held[p] = r
+			}
 		}
 	}
+	if held != nil {
+		in.hold(held)
+	}
+}
+
+// hold makes the first unhandled record of each partition in held the next to commit and
+// to fetch: the offsets to commit end just before it, and fetching goes back to it. Rows
+// of the partition handled after it in this poll are written again when it comes back,
+// with the same versions. Called with mu held, before the poll's rebalance is allowed.
+func (in *Ingester) hold(held map[partition]*kgo.Record) {
+	in.count(func(st *Stats) { st.Held += int64(len(held)) })
+	rewind := map[string]map[int32]kgo.EpochOffset{}
+	for p, r := range held {
+		for _, w := range in.workers {
+			delete(w.last, p)
+		}
+		if r.Offset > 0 {
+			// Every record of the partition before r is handled: commit up to r.
+			in.workers[0].last[p] = &kgo.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset - 1, LeaderEpoch: r.LeaderEpoch}
+		}
+		if rewind[p.topic] == nil {
+			rewind[p.topic] = map[int32]kgo.EpochOffset{}
+		}
+		rewind[p.topic][p.part] = kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset}
+	}
+	in.kafka.SetOffsets(rewind)
 }
 
 // minShare is the fewest records worth a goroutine of their own.
@@ -81,10 +122,12 @@ func (w *worker) handleShare(ctx context.Context, recs []*kgo.Record) []*kgo.Rec
 	return nil
 }
 
-// handle turns one record into a pending row, a dead letter or nothing. A row with an
-// unchanged column needs the current value from ClickHouse: with lookup false handle leaves
-// the record alone and returns false; with lookup true it flushes every pending batch (the
-// caller has stopped the other workers) and reads the value.
+// handle turns one record into a pending row, a dead letter or nothing, and returns true;
+// false leaves the record unhandled. A row with an unchanged column needs the current value
+// from ClickHouse: with lookup false handle leaves the record alone; with lookup true it
+// flushes every pending batch (the caller has stopped the other workers) and reads the
+// value, retrying while ClickHouse fails, and leaves the record alone only when ctx ends
+// or the old key of a primary-key update has not been ingested yet.
 func (w *worker) handle(ctx context.Context, r *kgo.Record, lookup bool) bool {
 	in := w.in
 	if len(r.Value) > in.cfg.MaxRecord {
@@ -106,22 +149,52 @@ func (w *worker) handle(ctx context.Context, r *kgo.Record, lookup bool) bool {
 		return true
 	}
 	class := reasonValue
-	err = t.add(&ev)
+	var kept debezium.Image
+	if ev.Op == debezium.OpDelete && hasHeader(r, headerNewKey) && len(t.textCols()) > 0 {
+		// A primary-key update's delete: its tombstone keeps the old row's text.
+		if !lookup {
+			return false
+		}
+		err = in.lookup(ctx, t, func(ctx context.Context) (err error) {
+			kept, err = keptText(ctx, in.ch, t, &ev)
+			return err
+		})
+		if err != nil {
+			if !errors.Is(err, errPermanent) {
+				return false // ctx ended: the record is read again after the restart
+			}
+			class = reasonUnchanged
+		}
+	}
+	if err == nil {
+		err = t.addKeeping(&ev, kept)
+	}
 	if errors.Is(err, errUnchanged) {
 		if !lookup {
 			return false
 		}
-		class = reasonUnchanged
-		// The newest version must be in ClickHouse to read the unchanged value from it. Not
-		// cut short by shutdown, but bounded: past it the record goes to the dead letters.
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
-		if err = in.flushTables(uctx); err == nil {
-			if err = resolveUnchanged(uctx, in.ch, t, &ev); err == nil {
-				class = reasonValue
-				err = t.add(&ev)
+		err = in.lookup(ctx, t, func(ctx context.Context) error {
+			old, err := headerKey(r, HeaderOldKey)
+			if err != nil {
+				return permanent(err)
 			}
+			return resolveUnchanged(ctx, in.ch, t, &ev, old)
+		})
+		switch {
+		case err == nil:
+			err = t.add(&ev)
+		case errors.Is(err, errPermanent):
+			class = reasonUnchanged
+		case errors.Is(err, errOldKeyPending):
+			// Give the old key's partition time to be fetched before the record comes back.
+			select {
+			case <-ctx.Done():
+			case <-time.After(in.cfg.FlushInterval):
+			}
+			return false
+		default: // ctx ended: the record is read again after the restart
+			return false
 		}
-		cancel()
 	}
 	if err != nil {
 		w.deadLetter(ctx, r, class, err.Error())
@@ -135,6 +208,16 @@ func (w *worker) handle(ctx context.Context, r *kgo.Record, lookup bool) bool {
 		t.trace.linkJSON(t.traceRaw)
 	}
 	return true
+}
+
+// hasHeader reports whether r has a header named key.
+func hasHeader(r *kgo.Record, key string) bool {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // decode decodes a Debezium record, or a derived topic's record as an insert of its fact

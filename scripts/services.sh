@@ -355,9 +355,11 @@ install_connect() {
 	[ -f "$debezium_dir/.complete" ] && return
 	say connect "resolving Debezium $DEBEZIUM_VERSION connector from Maven Central"
 	rm -rf "$debezium_dir.tmp" && mkdir -p "$debezium_dir.tmp"
-	mvn_run dependency:unpack \
+	# Run from the jars directory: the unpack goal, run without a project, writes its markers
+	# under a literal "${project.basedir}" in the working directory.
+	(cd "$jars" && mvn_run dependency:unpack \
 		-Dartifact="io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION:tar.gz:plugin" \
-		-DoutputDirectory="$debezium_dir.tmp" -DmarkersDirectory="$jars/markers" ||
+		-DoutputDirectory="$debezium_dir.tmp" -DmarkersDirectory="$jars/markers") ||
 		die "connect: resolving io.debezium:debezium-connector-postgres:$DEBEZIUM_VERSION failed (log: $LOGS/maven.log)"
 	rm -rf "$debezium_dir" && mkdir -p "$plugins"
 	mv "$debezium_dir.tmp/debezium-connector-postgres" "$debezium_dir"

@@ -63,7 +63,7 @@ func apiCommand() command {
 				log.Warn("no API tokens (FT_API_TOKENS): every write is refused")
 			}
 			h, _ := api.Handler(cfg, &api.Deps{PG: pool, CH: conn, CHDatabase: ch.Database, Kafka: kc, Log: log, Telemetry: tel.Providers})
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+			srv := cfg.Server(h, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 			ln, err := net.Listen("tcp", cfg.Addr)
 			if err != nil {
 				return fmt.Errorf("api: %w", err)

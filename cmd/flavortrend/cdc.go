@@ -5,24 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"strings"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flavortrend/flavortrend/internal/config"
 	"github.com/flavortrend/flavortrend/internal/connect"
 	"github.com/flavortrend/flavortrend/internal/health"
 	"github.com/flavortrend/flavortrend/internal/store"
+	"github.com/flavortrend/flavortrend/internal/topics"
 )
 
 func cdcCommand() command {
 	return command{
 		name:    "cdc",
-		summary: "register, inspect or remove the Debezium connector: cdc register|status|delete",
+		summary: "register, inspect or remove the Debezium connector, or re-emit the reference tables: cdc register|status|delete|refresh",
 		run:     runCDC,
 	}
 }
 
 type cdcConfig struct {
 	pg         config.Postgres
+	kafka      config.Kafka
 	connectURL string
 	dbURL      string
 	wait       time.Duration
@@ -31,6 +38,7 @@ type cdcConfig struct {
 
 func (c *cdcConfig) bind(fs *config.Flags) {
 	c.pg.Bind(fs)
+	c.kafka.Bind(fs)
 	fs.String(&c.connectURL, "connect-url", "FT_CONNECT_URL", config.DefaultConnectURL, "Kafka Connect REST API")
 	fs.String(&c.connector.Name, "connector", "FT_CDC_CONNECTOR", "flavortrend-postgres", "connector name in Kafka Connect")
 	fs.String(&c.connector.TopicPrefix, "topic-prefix", "FT_TOPIC_PREFIX", config.DefaultTopicPrefix, "CDC topic prefix: topics are <prefix>.public.<table>")
@@ -44,7 +52,11 @@ func (c *cdcConfig) bind(fs *config.Flags) {
 
 func runCDC(ctx context.Context, env config.Env, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stdout, "usage: flavortrend cdc register|status|delete [flags]   (flavortrend cdc register -h lists the flags)")
+		fmt.Fprintln(stdout, "usage: flavortrend cdc register|status|delete|refresh [flags]   (flavortrend cdc register -h lists the flags)")
+		fmt.Fprintln(stdout, "  register  create or update the connector; create the compacted topics of the reference tables, or migrate existing ones to compaction")
+		fmt.Fprintln(stdout, "  status    the connector, its tasks and the replication slot")
+		fmt.Fprintln(stdout, "  delete    remove the connector (the slot is kept)")
+		fmt.Fprintln(stdout, "  refresh   re-emit every row of the reference tables ("+strings.Join(connect.Reference, ", ")+") as a change, for topics that lost their snapshot")
 		return nil
 	}
 	action := args[0]
@@ -67,6 +79,8 @@ func runCDC(ctx context.Context, env config.Env, args []string, stdout io.Writer
 		return cdcRegister(ctx, client, c, stdout)
 	case "status":
 		return cdcStatus(ctx, client, c, stdout)
+	case "refresh":
+		return cdcRefresh(ctx, c, stdout)
 	case "delete":
 		if err := client.Delete(ctx, c.connector.Name); err != nil && !errors.Is(err, connect.ErrNotFound) {
 			return err
@@ -75,7 +89,7 @@ func runCDC(ctx context.Context, env config.Env, args []string, stdout io.Writer
 			c.connector.Name, c.connector.Slot)
 		return nil
 	default:
-		return fmt.Errorf("cdc: unknown action %q (register, status or delete)", action)
+		return fmt.Errorf("cdc: unknown action %q (register, status, delete or refresh)", action)
 	}
 }
 
@@ -94,6 +108,11 @@ func cdcRegister(ctx context.Context, client *connect.Client, c cdcConfig, stdou
 	}
 	if !found {
 		return fmt.Errorf("kafka connect %s has no %s plugin (plugins: %v)", c.connectURL, cfg["connector.class"], plugins)
+	}
+	// Before the connector runs, so that its topics exist with their policy even on a worker
+	// that does not create topics; existing topics of a running installation are migrated.
+	if err := ensureRebuiltTopics(ctx, c); err != nil {
+		return err
 	}
 	if err := client.Put(ctx, c.connector.Name, cfg); err != nil {
 		return err
@@ -142,6 +161,37 @@ func cdcStatus(ctx context.Context, client *connect.Client, c cdcConfig, stdout 
 		c.connector.Slot, active, health.BytesText(lag), health.BytesText(retained))
 	if !st.Running() {
 		return fmt.Errorf("connector %s is not running", c.connector.Name)
+	}
+	return nil
+}
+
+// ensureRebuiltTopics creates the compacted CDC topics of the reference tables and the
+// weather, or migrates them to compaction (package topics).
+func ensureRebuiltTopics(ctx context.Context, c cdcConfig) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.kafka.Brokers...))
+	if err != nil {
+		return fmt.Errorf("kafka: %w", err)
+	}
+	defer cl.Close()
+	return topics.Ensure(ctx, kadm.NewClient(cl), slog.Default(), c.connector.RebuiltTopics()...)
+}
+
+// cdcRefresh re-emits every row of the reference tables: an UPDATE that changes nothing is
+// still captured, with the row as it is. For an installation whose reference topics lost
+// their snapshot to delete retention before they were compacted: afterwards the compacted
+// topics hold every row again, and the enricher and a fresh ClickHouse rebuild from them.
+func cdcRefresh(ctx context.Context, c cdcConfig, stdout io.Writer) error {
+	pool, err := store.Postgres(ctx, c.pg.URL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	for _, table := range connect.Reference {
+		tag, err := pool.Exec(ctx, "UPDATE "+table+" SET id = id")
+		if err != nil {
+			return fmt.Errorf("refresh %s: %w", table, err)
+		}
+		fmt.Fprintf(stdout, "%s: %d rows re-emitted to %s\n", table, tag.RowsAffected(), c.connector.Topic(table))
 	}
 	return nil
 }

@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/flavortrend/flavortrend/internal/connect"
+	"github.com/flavortrend/flavortrend/internal/store"
 	"github.com/flavortrend/flavortrend/internal/testenv"
 )
 
@@ -78,5 +84,103 @@ func TestCDCCommands(t *testing.T) {
 			t.Fatalf("status after delete: %v", err)
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// TestCDCRefreshAndCompaction: `cdc register` migrates the reference topics of an
+// installation that deleted them after 7 days to compaction, and `cdc refresh` re-emits
+// every row of the reference tables as it is, so that a topic that lost its snapshot holds
+// every row again.
+func TestCDCRefreshAndCompaction(t *testing.T) {
+	ctx := context.Background()
+	_, _, kafka, connectURL := testenv.Settings()
+	dbURL := testenv.PostgresURL(t)
+	name := testenv.Name("ft_ref")
+	c := connect.Connector{Name: name, TopicPrefix: name, Slot: name}
+	t.Cleanup(func() { testenv.RemoveConnector(t, c, connectURL, kafka.Brokers, dbURL) })
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafka.Brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	cities := name + ".public.cities"
+	week := "604800000"
+	if _, err := adm.CreateTopic(ctx, 1, -1, map[string]*string{"retention.ms": &week}, cities); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { adm.DeleteTopics(context.Background(), cities) }) //nolint:errcheck // best effort
+	pg, err := store.Postgres(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	if _, err := pg.Exec(ctx, `INSERT INTO cities (id, name, governorate, lat, lon, population) VALUES
+		(1, 'Tunis', 'Tunis', 36.8, 10.18, 600000), (2, 'Sfax', 'Sfax', 34.74, 10.76, 330000)`); err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"-pg-url", dbURL, "-connect-url", connectURL, "-connector", name, "-topic-prefix", name,
+		"-slot", name, "-publication", name, "-partitions", "1", "-heartbeat", "2s", "-kafka-brokers", strings.Join(kafka.Brokers, ",")}
+	cli := func(args ...string) (string, error) {
+		var out, errOut strings.Builder
+		err := run(ctx, noEnv, append(args, flags...), &out, &errOut)
+		return out.String(), err
+	}
+	if out, err := cli("cdc", "register"); err != nil {
+		t.Fatalf("register: %v %q", err, out)
+	}
+	rcs, err := adm.DescribeTopicConfigs(ctx, cities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]string{}
+	for _, cfg := range rcs[0].Configs {
+		if cfg.Value != nil {
+			have[cfg.Key] = *cfg.Value
+		}
+	}
+	if have["cleanup.policy"] != "compact" || have["min.compaction.lag.ms"] != week {
+		t.Errorf("%s after register: cleanup.policy %q, min.compaction.lag.ms %q; want compact, %s", cities, have["cleanup.policy"], have["min.compaction.lag.ms"], week)
+	}
+
+	// The snapshot: one read per city; the refresh: one update per city, with the row.
+	ops := func(want int) []string {
+		t.Helper()
+		rd, err := kgo.NewClient(kgo.SeedBrokers(kafka.Brokers...), kgo.ConsumeTopics(cities),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rd.Close()
+		var got []string
+		deadline := time.Now().Add(90 * time.Second)
+		for len(got) < want && time.Now().Before(deadline) {
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			rd.PollFetches(pctx).EachRecord(func(r *kgo.Record) {
+				var env struct {
+					Op    string `json:"op"`
+					After struct {
+						ID   int    `json:"id"`
+						Name string `json:"name"`
+					} `json:"after"`
+				}
+				if err := json.Unmarshal(r.Value, &env); err != nil {
+					t.Fatalf("%s: %v", r.Value, err)
+				}
+				got = append(got, fmt.Sprintf("%s %d %s", env.Op, env.After.ID, env.After.Name))
+			})
+			cancel()
+		}
+		return got
+	}
+	if got := ops(2); strings.Join(got, ", ") != "r 1 Tunis, r 2 Sfax" {
+		t.Fatalf("snapshot: %v", got)
+	}
+	out, err := cli("cdc", "refresh")
+	if err != nil || !strings.Contains(out, "cities: 2 rows re-emitted to "+cities) {
+		t.Fatalf("refresh: %v %q", err, out)
+	}
+	if got := ops(4); strings.Join(got[2:], ", ") != "u 1 Tunis, u 2 Sfax" {
+		t.Errorf("after refresh: %v, want the snapshot then an update per city", got)
 	}
 }

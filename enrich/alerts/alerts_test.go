@@ -518,6 +518,7 @@ func TestRestoreRejectsBadState(t *testing.T) {
 		`[`,
 		`{"lateness":"later"}`,
 		`{"lateness":"2m0s","breaches":["2025-03-14T10:05:00Z","2025-03-14T10:01:00Z"]}`,
+		`{"lateness":"2m0s","breach_minutes":{"1741946400":0}}`,
 	} {
 		var d Detector
 		if err := json.Unmarshal([]byte(data), &d); err == nil {

@@ -26,9 +26,14 @@ type state struct {
 	Spike    episode `json:"sla_spike"`
 	Peak     episode `json:"peak_start"`
 
-	// Breaches are the static breach times still able to share a 10-minute window with
-	// an acceptable input, sorted.
-	Breaches []time.Time `json:"breaches"`
+	// Breaches counts the static breaches per minute (Unix seconds of its start), for
+	// the minutes still able to share a 10-minute window with an acceptable input: a
+	// breach counts at the start of its minute, so that the state holds at most a dozen
+	// minutes however many orders breach in them.
+	Breaches map[int64]int `json:"breach_minutes"`
+	// LegacyBreaches are the breach times a state written before the breaches were
+	// counted per minute holds; UnmarshalJSON counts them into Breaches.
+	LegacyBreaches []time.Time `json:"breaches,omitempty"`
 	// Orders maps a minute (Unix seconds of its start) to its order count, for the
 	// minutes a future evaluation can still read.
 	Orders map[int64]int `json:"orders"`
@@ -48,6 +53,7 @@ func New(cityID int32, cityName string, lateness time.Duration) *Detector {
 		CityID:   cityID,
 		CityName: cityName,
 		Lateness: lateness.String(),
+		Breaches: map[int64]int{},
 		Orders:   map[int64]int{},
 		lateness: lateness,
 	}}
@@ -77,16 +83,17 @@ func (d *Detector) Pressure(minute time.Time, value float64) []Alert {
 }
 
 // Breach takes one static SLA breach of the city at its event time: one call per
-// sla.violations record (SPEC §4.3 emits one per order, at risk or delivered late).
+// sla.violations record (SPEC §4.3 emits one per order, at risk or delivered late). The
+// breach counts at the start of its minute.
 func (d *Detector) Breach(at time.Time) []Alert {
 	at = at.UTC()
 	if !d.accept(at) {
 		return nil
 	}
-	i, _ := slices.BinarySearchFunc(d.st.Breaches, at, time.Time.Compare)
-	d.st.Breaches = slices.Insert(d.st.Breaches, i, at)
+	m := at.Truncate(time.Minute)
+	d.st.Breaches[m.Unix()]++
 	var out []Alert
-	for _, s := range d.spikesFrom(at) {
+	for _, s := range d.spikesFrom(m) {
 		out = append(out, d.feed(SLASpike, s)...)
 	}
 	return append(out, d.settleAll()...)
@@ -175,16 +182,17 @@ func (d *Detector) settleAll() []Alert {
 }
 
 // prune drops the breaches and minute counts that cannot matter any more. A future
-// breach is at or after the horizon h, so only breaches after h − 10 min share a window
-// with it; a future minute report is for a minute starting at or after h − 1 min, whose
-// evaluation reads minutes back to 124 minutes before it.
+// breach counts at or after the minute of the horizon h, so only breaches after that
+// minute − 10 min share a window with it; a future minute report is for a minute starting
+// at or after h − 1 min, whose evaluation reads minutes back to 124 minutes before it.
 func (d *Detector) prune() {
 	h := d.horizon()
-	keep := slices.IndexFunc(d.st.Breaches, func(b time.Time) bool { return b.After(h.Add(-SpikeWindow)) })
-	if keep < 0 {
-		keep = len(d.st.Breaches)
+	first := h.Truncate(time.Minute).Add(-SpikeWindow).Unix()
+	for m := range d.st.Breaches {
+		if m <= first {
+			delete(d.st.Breaches, m)
+		}
 	}
-	d.st.Breaches = slices.Delete(d.st.Breaches, 0, keep)
 	oldest := h.Add(-PeakTrailing - PeakWindow).Unix()
 	for m := range d.st.Orders {
 		if m < oldest {
@@ -208,13 +216,25 @@ func (d *Detector) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("alerts: restore: lateness: %w", err)
 	}
-	if !slices.IsSortedFunc(st.Breaches, time.Time.Compare) {
+	if !slices.IsSortedFunc(st.LegacyBreaches, time.Time.Compare) {
 		return fmt.Errorf("alerts: restore: breaches out of order")
 	}
 	st.lateness = max(lateness, 0)
 	if st.Orders == nil {
 		st.Orders = map[int64]int{}
 	}
+	if st.Breaches == nil {
+		st.Breaches = map[int64]int{}
+	}
+	for m, n := range st.Breaches {
+		if n <= 0 {
+			return fmt.Errorf("alerts: restore: %d breaches in minute %d", n, m)
+		}
+	}
+	for _, b := range st.LegacyBreaches {
+		st.Breaches[b.UTC().Truncate(time.Minute).Unix()]++
+	}
+	st.LegacyBreaches = nil
 	d.st = st
 	return nil
 }

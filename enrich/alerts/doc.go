@@ -17,7 +17,9 @@
 //   - driver_shortage: a minute whose pressure is ≥ 75 (SPEC §4.7's warning) is hot at
 //     the end of that minute.
 //   - sla_spike: the city is hot while the number of static breaches in the sliding
-//     window (t − 10 min, t] is ≥ 3.
+//     window (t − 10 min, t] is ≥ 3, each breach counted at the start of its minute: the
+//     state keeps a count per minute, not every breach time, so that a backlog of tens
+//     of thousands of breaches stays a dozen numbers (a city's state is one Kafka record).
 //   - peak_start: a minute is hot when the orders of the 5 minutes ending with it, per
 //     minute, are ≥ 1.5 × the trailing 2-hour average orders per minute (see
 //     "peak_start" below).

@@ -2,28 +2,34 @@ package alerts
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 )
 
-// spikesFrom returns the sla_spike signals that the breach at b adds: the stretches of
-// [b, b + 10 min) during which the sliding count of breaches in (t − 10 min, t] is at
-// least 3. Counting three consecutive breaches B[i−2] ≤ B[i−1] ≤ B[i] (of the sorted
-// breaches), the count is ≥ 3 from B[i] until B[i−2] leaves the window at B[i−2] + 10
-// min; overlapping stretches are merged, and each carries the highest count reached in
-// it.
+// spikesFrom returns the sla_spike signals that a breach counted at minute b adds: the
+// stretches of [b, b + 10 min) during which the sliding count of breaches in
+// (t − 10 min, t] is at least 3. Counting three consecutive breaches B[i−2] ≤ B[i−1] ≤
+// B[i] (of the breaches in time order, each at the start of its minute), the count is
+// ≥ 3 from B[i] until B[i−2] leaves the window at B[i−2] + 10 min; overlapping stretches
+// are merged, and each carries the highest count reached in it. The breaches of one
+// minute share their B[i], so only the last of them, whose B[i−2] is the latest, is
+// looked at: the others' stretches lie within its.
 func (d *Detector) spikesFrom(b time.Time) []signal {
-	bs := d.st.Breaches
+	bs := d.breachMinutes()
 	var out []signal
-	for i := SpikeAt - 1; i < len(bs); i++ {
-		from, to := bs[i], bs[i-SpikeAt+1].Add(SpikeWindow)
+	seen := 0 // breaches up to the minute looked at
+	for k, x := range bs {
+		if seen += x.n; seen < SpikeAt {
+			continue
+		}
+		from, to := x.at, thirdBack(bs, k).Add(SpikeWindow)
 		if !from.Before(to) || !to.After(b) || !from.Before(b.Add(SpikeWindow)) {
 			continue // the three span 10 minutes or more, or do not reach [b, b + 10 min)
 		}
 		if from.Before(b) {
 			from = b // before b nothing changed, and it was signalled already
 		}
-		n := float64(breachesIn(bs, bs[i]))
+		n := float64(breachesIn(bs, x.at))
 		if k := len(out) - 1; k >= 0 && !from.After(out[k].To) {
 			out[k].To = later(out[k].To, to)
 			out[k].Value = max(out[k].Value, n)
@@ -38,10 +44,41 @@ func (d *Detector) spikesFrom(b time.Time) []signal {
 	return out
 }
 
-// breachesIn counts the sorted breaches in the window (t − 10 min, t].
-func breachesIn(bs []time.Time, t time.Time) int {
-	after := func(x time.Time) int { return sort.Search(len(bs), func(i int) bool { return bs[i].After(x) }) }
-	return after(t) - after(t.Add(-SpikeWindow))
+// minuteCount is the number of breaches counted at a minute.
+type minuteCount struct {
+	at time.Time
+	n  int
+}
+
+// breachMinutes is the breach counts in time order.
+func (d *Detector) breachMinutes() []minuteCount {
+	bs := make([]minuteCount, 0, len(d.st.Breaches))
+	for m, n := range d.st.Breaches {
+		bs = append(bs, minuteCount{time.Unix(m, 0).UTC(), n})
+	}
+	slices.SortFunc(bs, func(a, b minuteCount) int { return a.at.Compare(b.at) })
+	return bs
+}
+
+// thirdBack is the minute of the breach SpikeAt − 1 before the last one of minute bs[k]
+// (B[i−2] for the last B[i] of that minute); bs up to k holds at least SpikeAt breaches.
+func thirdBack(bs []minuteCount, k int) time.Time {
+	need := SpikeAt
+	for ; k > 0 && need > bs[k].n; k-- {
+		need -= bs[k].n
+	}
+	return bs[k].at
+}
+
+// breachesIn counts the breaches in the window (t − 10 min, t].
+func breachesIn(bs []minuteCount, t time.Time) int {
+	n := 0
+	for _, x := range bs {
+		if x.at.After(t.Add(-SpikeWindow)) && !x.at.After(t) {
+			n += x.n
+		}
+	}
+	return n
 }
 
 // peakAt evaluates the minute starting at j for peak_start: the mean orders per minute

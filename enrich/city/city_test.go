@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flavortrend/flavortrend/enrich/city"
+	"github.com/flavortrend/flavortrend/enrich/pressure"
 	"github.com/flavortrend/flavortrend/enrich/stream"
 	"github.com/flavortrend/flavortrend/internal/testenv"
 )
@@ -140,6 +141,7 @@ func script() (events []city.Event, split int) {
 }
 
 type fixture struct {
+	cfg    city.Config // the stage's settings beside its topics; zero: the defaults, 2 minutes of lateness
 	topics city.Topics
 	prefix string
 	brok   []string
@@ -194,7 +196,12 @@ var names = map[int32]string{sfax: "Sfax"}
 func (f *fixture) run(t *testing.T) (stop func()) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	stage := city.New(city.Config{Topics: f.topics, Lateness: 2 * time.Minute}, func(id int32) (string, bool) {
+	cfg := f.cfg
+	cfg.Topics, cfg.Log = f.topics, log
+	if cfg.Lateness == 0 {
+		cfg.Lateness = 2 * time.Minute
+	}
+	stage := city.New(cfg, func(id int32) (string, bool) {
 		n, ok := names[id]
 		return n, ok
 	})
@@ -495,5 +502,102 @@ func TestCityStageRestart(t *testing.T) {
 		if strings.Join(g, "\n") != strings.Join(w, "\n") {
 			t.Errorf("%s after a restart differs from an uninterrupted run:\n%s\nwant:\n%s", topic, strings.Join(g, "\n"), strings.Join(w, "\n"))
 		}
+	}
+}
+
+// tick is the order stage's Tick of its partition p (of 2) at clock c (zero: no order seen).
+func tick(p int32, c time.Time) city.Event {
+	return city.Event{Kind: city.ClockTick, Tick: &city.Tick{Partition: p, Partitions: 2, Clock: c}}
+}
+
+func deleted(id int64) city.Event {
+	return city.Event{Kind: city.OrderDeleted, CityID: sfax, At: commit, Order: &city.Order{ID: id, Status: "deleted"}}
+}
+
+// TestQuietCity: Sfax's orders are deleted, re-keyed or never finish, and nothing else
+// happens in its partition; only the order stage's ticks (the source's heartbeat) move the
+// clock. Every minute is still published with the open orders that remain, the driver
+// shortage clears, an order open past OpenFor stops counting, and after a gap longer than
+// MaxCatchUp the older minutes are skipped (with a warning) and the rest published.
+func TestQuietCity(t *testing.T) {
+	f := newFixture(t)
+	f.cfg = city.Config{OpenFor: time.Hour, MaxCatchUp: 3 * time.Hour}
+	placed := func(id int64) city.Event {
+		return order{id: id, restaurant: 7, status: "placed", placed: at(12, 0, 0), km: 2}.event()
+	}
+	slow := order{id: 100, restaurant: 7, status: "placed", placed: at(11, 0, 0), km: 2}
+	evs := []city.Event{
+		courier(1, "offline", "scooter", 1), // on the roster, not available
+		slow.event(),
+		order{id: 100, restaurant: 7, status: "delivered", placed: at(11, 0, 0), closed: at(11, 59, 0), km: 2}.event(), // 59 minutes
+		placed(1), placed(2), placed(3),
+		// A GPS fix at 12:01:30 ends the minute 12:00: 3 open orders, no courier, a slow
+		// delivery: a driver shortage.
+		{Kind: city.CourierMoved, CityID: sfax, At: at(12, 1, 30), Position: &city.Position{CourierID: 1, Lat: 34.7, Lon: 10.7}},
+		deleted(1), deleted(2),
+		deleted(3), placed(30), // order 3's id changed to 30: a delete of the old key, a create of the new
+		// Partition 1 of the order stage has no order: it holds nothing back.
+		tick(1, time.Time{}),
+	}
+	for m := 5; m <= 65; m += 5 {
+		evs = append(evs, tick(0, at(12, 0, 0).Add(time.Duration(m)*time.Minute)))
+	}
+	evs = append(evs, tick(0, at(17, 5, 0))) // four hours without a heartbeat
+	f.produce(t, evs...)
+	stop := f.run(t)
+	raw := f.read(t, f.topics.Pressure, at(17, 4, 0))
+	alerts := decode[struct {
+		Kind  string `json:"kind"`
+		State string `json:"state"`
+	}](t, f.values(t, f.topics.Alerts, nil))
+	stop()
+
+	byMinute := map[time.Time]city.CityPressure{}
+	for _, p := range decode[city.CityPressure](t, raw) {
+		if _, dup := byMinute[p.Minute]; dup {
+			t.Errorf("minute %s published twice", p.Minute)
+		}
+		byMinute[p.Minute] = p
+	}
+	for m := at(11, 0, 0); !m.After(at(17, 4, 0)); m = m.Add(time.Minute) {
+		p, ok := byMinute[m]
+		skipped := m.After(at(13, 4, 0)) && !m.After(at(14, 5, 0)) // 17:05 − 3 h: published from 14:06
+		want := city.CityPressure{CityID: sfax, Minute: m, RosterCouriers: 1}
+		open := 0
+		switch {
+		case m.Before(at(11, 59, 0)): // order 100
+			open = 1
+		case m.Equal(at(12, 0, 0)):
+			open, want.OrdersPlaced = 3, 3
+		case m.After(at(12, 0, 0)) && m.Before(at(13, 5, 0)):
+			// Order 30, placed at 12:00, open for an hour: dropped once the clock passes
+			// 13:00 (by the tick at 13:05, after the minutes it publishes).
+			open = 1
+		}
+		if m.Equal(at(11, 0, 0)) {
+			want.OrdersPlaced = 1
+		}
+		if !m.Before(at(11, 59, 0)) && !m.After(at(12, 13, 0)) { // the delivery at 11:59 is in the last 15 minutes
+			want.AvgDeliveryMinutes15, want.DeliveriesLast15m = 59, 1
+		}
+		want.Pressure = pressure.Compute(open, 0, want.AvgDeliveryMinutes15, want.DeliveriesLast15m > 0)
+		switch {
+		case skipped && ok:
+			t.Errorf("minute %s published, want it skipped after the gap", m.Format("15:04"))
+		case !skipped && !ok:
+			t.Errorf("minute %s not published", m.Format("15:04"))
+		case ok && p != want:
+			t.Errorf("minute %s: %+v, want %+v", m.Format("15:04"), p, want)
+		}
+	}
+	if _, ok := byMinute[at(17, 5, 0)]; ok || len(byMinute) != 125+179 {
+		t.Errorf("%d minutes published (17:05 too: %v), want 11:00–13:04 and 14:06–17:04 (304)", len(byMinute), ok)
+	}
+	var got []string
+	for _, a := range alerts {
+		got = append(got, a.Kind+":"+a.State)
+	}
+	if want := "driver_shortage:raised driver_shortage:cleared"; strings.Join(got, " ") != want {
+		t.Errorf("alerts %v, want %s", got, want)
 	}
 }

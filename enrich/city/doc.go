@@ -33,9 +33,14 @@
 // (episodes clear on event time), the surge recommendation, the sentiment windows the
 // lateness has closed, and the restaurant features that changed. Replaying the same input
 // therefore publishes the same minutes with the same values. A city with no event of its
-// own is still published whenever its partition's clock moves; a partition that receives
-// nothing does not move its clock. After a gap longer than Config.MaxCatchUp (an idle
-// night) only the last MaxCatchUp of minutes is published.
+// own is still published whenever its partition's clock moves. A partition with no traffic
+// at all moves it with the order stage's Ticks (the source's heartbeat): once every
+// order-stage partition has sent one, the clock goes to the smallest of their clocks. After
+// a gap longer than Config.MaxCatchUp only the last MaxCatchUp of minutes is published,
+// with a warning naming the minutes skipped.
+//
+// An open order deleted at the source (or re-keyed) arrives as OrderDeleted and stops
+// counting; one open for longer than Config.OpenFor of event time is dropped.
 //
 // Events within the lateness (2 minutes by default) still count where a window is kept:
 // placements of a minute already published update its count for peak detection, breaches

@@ -17,12 +17,14 @@ type Kind string
 
 // The kinds of events the city stage takes.
 const (
-	OrderChanged      Kind = "order"      // an order was placed or changed status (orders)
-	BreachHappened    Kind = "breach"     // a static SLA violation (sla.violations)
-	ReviewWritten     Kind = "review"     // a review of a delivered order (order_reviews)
-	CourierChanged    Kind = "courier"    // a courier's row changed (couriers)
-	CourierMoved      Kind = "position"   // a courier's GPS fix (courier_positions)
-	RestaurantChanged Kind = "restaurant" // a restaurant's row changed (restaurants)
+	OrderChanged      Kind = "order"         // an order was placed or changed status (orders)
+	BreachHappened    Kind = "breach"        // a static SLA violation (sla.violations)
+	ReviewWritten     Kind = "review"        // a review of a delivered order (order_reviews)
+	CourierChanged    Kind = "courier"       // a courier's row changed (couriers)
+	CourierMoved      Kind = "position"      // a courier's GPS fix (courier_positions)
+	RestaurantChanged Kind = "restaurant"    // a restaurant's row changed (restaurants)
+	OrderDeleted      Kind = "order_deleted" // an open order's row was deleted (or its key changed)
+	ClockTick         Kind = "tick"          // an order-stage partition's event clock (see Tick)
 )
 
 // Event is a value of the topic enrich.city-events, keyed by city id: the order stage
@@ -41,6 +43,21 @@ type Event struct {
 	Courier    *Courier    `json:"courier,omitempty"`
 	Position   *Position   `json:"position,omitempty"`
 	Restaurant *Restaurant `json:"restaurant,omitempty"`
+	Tick       *Tick       `json:"tick,omitempty"`
+}
+
+// Tick tells every partition of the city events how far partition Partition of the order
+// stage has got in event time: its clock, moved by the source's heartbeat when no order
+// moves it (docs/enrich.md, "State and timers"). The order stage writes it, in its
+// transaction, after every change of that partition committed before the heartbeat, so the
+// city stage that has the ticks of all Partitions knows that no order event older than the
+// smallest of their clocks (less the lateness) is still to come. Clock is zero while the
+// order-stage partition has seen no order: it holds nothing back. Ticks carry no city
+// (CityID 0) and no At.
+type Tick struct {
+	Partition  int32     `json:"partition"`
+	Partitions int       `json:"partitions"` // of the order stage's input
+	Clock      time.Time `json:"clock,omitzero"`
 }
 
 // Order is an order's row after a change.
@@ -128,6 +145,13 @@ func decode(value []byte) (Event, error) {
 		ok = ev.Position != nil
 	case RestaurantChanged:
 		ok = ev.Restaurant != nil
+	case OrderDeleted:
+		ok = ev.Order != nil
+	case ClockTick:
+		if ev.Tick == nil || ev.Tick.Partitions < 1 || ev.Tick.Partition < 0 || int(ev.Tick.Partition) >= ev.Tick.Partitions {
+			return ev, fmt.Errorf("city event: tick without a valid partition: %+v", ev.Tick)
+		}
+		return ev, nil
 	default:
 		return ev, fmt.Errorf("city event: unknown kind %q", ev.Kind)
 	}

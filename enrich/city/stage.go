@@ -3,6 +3,7 @@ package city
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"time"
@@ -25,8 +26,14 @@ type Config struct {
 	Topics   Topics
 	Lateness time.Duration // how late an event may arrive and still count (SPEC §4: 2 min)
 	// MaxCatchUp bounds the minutes published at once for a city after a gap in event
-	// time (an idle night, a simulation restarted hours later); older minutes are skipped.
+	// time (the source stopped with its heartbeat, a simulation restarted days later): the
+	// older minutes are skipped, with a warning naming the city and the minutes skipped.
 	MaxCatchUp time.Duration
+	// OpenFor is how long, in event time, an order stays open here without a change that
+	// closes it: an older one is dropped from the open orders (a final update that never
+	// came must not inflate the pressure for good).
+	OpenFor time.Duration
+	Log     *slog.Logger // nil: slog.Default()
 }
 
 // Stage is the city stage's processor.
@@ -42,13 +49,22 @@ type Stage struct {
 	clock       *stream.Table[int64]           // per partition, key "clock": newest event time, µs since the epoch
 }
 
-// DefaultMaxCatchUp is Config.MaxCatchUp's default.
-const DefaultMaxCatchUp = time.Hour
+// Defaults of Config.
+const (
+	DefaultMaxCatchUp = 24 * time.Hour
+	DefaultOpenFor    = 6 * time.Hour
+)
 
 // New makes the stage; Tables are its state for stream.New.
 func New(cfg Config, names Names) *Stage {
 	if cfg.MaxCatchUp <= 0 {
 		cfg.MaxCatchUp = DefaultMaxCatchUp
+	}
+	if cfg.OpenFor <= 0 {
+		cfg.OpenFor = DefaultOpenFor
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
 	}
 	t := cfg.Topics
 	return &Stage{cfg: cfg, names: names,
@@ -64,6 +80,10 @@ func (s *Stage) Tables() []stream.Store {
 }
 
 const clockKey = "clock"
+
+// tickKey is the clock table's key, beside clockKey, of the last Tick of order-stage
+// partition p: its clock in µs since the epoch, 0 while it has seen no order.
+func tickKey(p int32) string { return "tick/" + strconv.Itoa(int(p)) }
 
 func key(id int64) string { return strconv.FormatInt(id, 10) }
 
@@ -82,6 +102,11 @@ func (s *Stage) Process(tx *stream.Tx, r *kgo.Record) error {
 	case ReviewWritten:
 		// Reviews come from a topic of their own, which a backlog reads at its own pace:
 		// they land in their windows, which the city's operations close.
+	case OrderDeleted:
+		// A delete carries no business time of its own.
+	case ClockTick:
+		s.idle(tx, p, ev.Tick)
+		return nil
 	default:
 		s.tick(tx, p, ev.At)
 	}
@@ -111,12 +136,60 @@ func (s *Stage) Process(tx *stream.Tx, r *kgo.Record) error {
 	case RestaurantChanged:
 		rs := s.restaurant(p, ev.CityID, ev.Restaurant.ID)
 		rs.PausedUntil = ev.Restaurant.PausedUntil
+	case OrderDeleted:
+		if st, ok := s.orders.Get(p, key(ev.Order.ID)); ok && st.DeliveredAt.IsZero() {
+			now, _ := s.clock.Get(p, clockKey)
+			s.drop(tx, p, ev.Order.ID, st, time.UnixMicro(now).UTC())
+		}
 	}
 	return nil
 }
 
-// Advance has nothing to do: minutes are published when an event moves the clock.
+// Advance has nothing to do: minutes are published when an event or a Tick moves the
+// clock, inside Process, so that a replay publishes them at the same place in the input.
 func (s *Stage) Advance(*stream.Tx, int32) error { return nil }
+
+// idle records an order-stage partition's Tick and, once every partition of the order
+// stage has sent one, moves the clock to the smallest of their clocks: every order event
+// older than that has been written to this partition already, so the minutes it ends can
+// be published although no event of these cities moved the clock (a quiet city, a
+// partition with no traffic, the simulator stopped: the source's heartbeat still ticks).
+func (s *Stage) idle(tx *stream.Tx, p int32, t *Tick) {
+	var clock int64 // 0: that partition has seen no order and holds nothing back
+	if !t.Clock.IsZero() {
+		clock = t.Clock.UnixMicro()
+	}
+	s.clock.Put(p, tickKey(t.Partition), clock)
+	var low int64
+	for i := range t.Partitions {
+		c, ok := s.clock.Get(p, tickKey(int32(i)))
+		if !ok {
+			return // a partition not heard from yet, perhaps still catching up: wait for it
+		}
+		if c > 0 && (low == 0 || c < low) {
+			low = c
+		}
+	}
+	if low > 0 {
+		s.tick(tx, p, time.UnixMicro(low).UTC())
+	}
+}
+
+// drop forgets an open order that will not close normally (deleted, its key changed, or
+// open for longer than Config.OpenFor): its city no longer counts it open, its courier no
+// longer counts it active.
+func (s *Stage) drop(tx *stream.Tx, p int32, id int64, st orderState, at time.Time) {
+	if c, ok := s.cities.Edit(p, key(int64(st.CityID))); ok && c.Open > 0 {
+		c.Open--
+	}
+	if st.CourierID != 0 {
+		cs := s.courier(p, st.CityID, st.CourierID)
+		cs.release(id)
+		s.emitCourier(tx, st.CourierID, cs, at)
+	}
+	s.orders.Delete(p, key(id))
+	s.waiting.Delete(p, key(id))
+}
 
 // city returns the city's state for change, created at its first event.
 func (s *Stage) city(p, id int32, at time.Time) *cityState {
@@ -166,7 +239,7 @@ func (s *Stage) order(tx *stream.Tx, p int32, c *cityState, o *Order) {
 		if finished {
 			return // finished before this stage saw it open (an initial snapshot): nothing to count
 		}
-		st = orderState{CityID: c.CityID, RestaurantID: o.RestaurantID}
+		st = orderState{CityID: c.CityID, RestaurantID: o.RestaurantID, PlacedAt: o.PlacedAt.UTC()}
 		c.Open++
 		s.placed(tx, p, c, o)
 	}
@@ -288,6 +361,9 @@ func (s *Stage) tick(tx *stream.Tx, p int32, at time.Time) {
 	for _, id := range sortedIDs(due) {
 		c, _ := s.cities.Edit(p, key(int64(id)))
 		if skip := at.Add(-s.cfg.MaxCatchUp).Truncate(time.Minute); c.Published.Before(skip) {
+			s.cfg.Log.Warn("city: minutes not published after a gap in event time longer than the catch-up limit",
+				"city", id, "from", c.Published.Add(time.Minute), "to", skip, "minutes", int(skip.Sub(c.Published)/time.Minute),
+				"max_catch_up", s.cfg.MaxCatchUp)
 			c.Published = skip
 		}
 		for m := c.Published.Add(time.Minute); !m.Add(time.Minute).After(at); m = m.Add(time.Minute) {
@@ -295,12 +371,30 @@ func (s *Stage) tick(tx *stream.Tx, p int32, at time.Time) {
 		}
 	}
 	if len(due) > 0 {
+		var stale []int64
 		s.orders.Range(p, func(k string, o orderState) bool {
-			if !o.DeliveredAt.IsZero() && o.DeliveredAt.Add(ReviewWindow).Before(at) {
-				s.orders.Delete(p, k)
+			switch {
+			case !o.DeliveredAt.IsZero():
+				if o.DeliveredAt.Add(ReviewWindow).Before(at) {
+					s.orders.Delete(p, k)
+				}
+			case o.PlacedAt.IsZero():
+				// Counted open before placements were kept: its age counts from now.
+				o.PlacedAt = at.UTC()
+				s.orders.Put(p, k, o)
+			case o.PlacedAt.Add(s.cfg.OpenFor).Before(at):
+				id, _ := strconv.ParseInt(k, 10, 64)
+				stale = append(stale, id)
 			}
 			return true
 		})
+		slices.Sort(stale) // a deterministic order for the courier features they publish
+		for _, id := range stale {
+			st, _ := s.orders.Get(p, key(id))
+			s.cfg.Log.Warn("city: open order expired without a final change", "order", id, "city", st.CityID,
+				"placed_at", st.PlacedAt, "open_for", s.cfg.OpenFor)
+			s.drop(tx, p, id, st, at)
+		}
 		s.waiting.Range(p, func(k string, w []waitingReview) bool {
 			if w[len(w)-1].At.Add(s.cfg.Lateness).Before(at) {
 				s.waiting.Delete(p, k)
@@ -403,7 +497,10 @@ func (s *Stage) emitAlerts(tx *stream.Tx, as []alerts.Alert) {
 func (s *Stage) emit(tx *stream.Tx, topic string, id int64, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("city: marshal %T: %v", v, err)) // plain structs: cannot happen
+		// A value JSON cannot carry (a NaN): the runner rolls the event back and
+		// dead-letters it.
+		tx.Poison(fmt.Errorf("city: encode %s for %d: %w", topic, id, err))
+		return
 	}
 	tx.Emit(&kgo.Record{Topic: topic, Key: strconv.AppendInt(nil, id, 10), Value: b})
 }

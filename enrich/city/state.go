@@ -226,6 +226,7 @@ type orderState struct {
 	CourierID    int32     `json:"courier_id"`
 	PickedUp     bool      `json:"picked_up"` // its pickup was counted
 	Status       string    `json:"status"`
+	PlacedAt     time.Time `json:"placed_at,omitzero"` // for Config.OpenFor
 	DeliveredAt  time.Time `json:"delivered_at,omitzero"`
 }
 

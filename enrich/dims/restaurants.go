@@ -7,6 +7,7 @@ package dims
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -93,6 +94,9 @@ func floatValue(im debezium.Image, col string) (float64, error) {
 	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", col, err)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) { // ParseFloat reads "NaN" and "Infinity"
+		return 0, fmt.Errorf("%s: not a finite number: %s", col, v)
 	}
 	return f, nil
 }

@@ -13,12 +13,20 @@
 // it (placed_at, accepted_at, picked_up_at, delivered_at, cancelled_at), and an order's
 // deadline fires once the clock minus the allowed lateness has passed it. Event time rather
 // than the wall clock makes a replay, a restart or an accelerated simulation decide the same.
-// A partition that receives nothing does not move its clock.
+//
+// A partition that receives no order still moves its clock with the source's heartbeat (the
+// connector's write to cdc_heartbeat every few seconds, read here too): each heartbeat
+// becomes a tick in every partition of Topics.Ticks, read back by the stage, and a tick
+// moves its partition's clock by the source time elapsed since the change that last moved
+// it, once the partition has processed every change committed before the heartbeat. The
+// partition then tells every partition of the city events how far it has got (city.Tick).
+// docs/enrich.md, "State and timers", says why this stays deterministic.
 package orders
 
 import (
 	"container/heap"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -42,6 +50,9 @@ type Topics struct {
 
 	// CityEvents is the city stage's input (package city), written here keyed by city.
 	CityEvents string
+	// Ticks carries the source's heartbeats to every partition of the stage, which reads
+	// it beside the orders topic: one partition per partition of the orders topic.
+	Ticks string
 
 	State, Clock string // changelogs
 }
@@ -53,28 +64,30 @@ func NewTopics(prefix string) Topics {
 		Enriched: prefix + "orders.enriched", Predictions: prefix + "eta.predictions",
 		Violations: prefix + "sla.violations", DynamicViolations: prefix + "sla.dynamic_violations",
 		Outcomes:   prefix + "eta.outcomes",
-		CityEvents: city.NewTopics(prefix).Events,
-		State:      prefix + "enrich.orders-state", Clock: prefix + "enrich.orders-clock",
+		CityEvents: city.NewTopics(prefix).Events, Ticks: prefix + "enrich.orders-ticks",
+		State: prefix + "enrich.orders-state", Clock: prefix + "enrich.orders-clock",
 	}
 }
 
 // Inputs are the CDC topics the stage reads.
 type Inputs struct {
 	Orders, Reviews, Couriers, Positions, Restaurants string
+	Heartbeat                                         string // the connector's heartbeat table, cdc_heartbeat
 }
 
 // NewInputs names the CDC topics of a connector's topic prefix.
 func NewInputs(cdcPrefix string) Inputs {
 	t := func(table string) string { return cdcPrefix + ".public." + table }
 	return Inputs{Orders: t("orders"), Reviews: t("order_reviews"), Couriers: t("couriers"),
-		Positions: t("courier_positions"), Restaurants: t("restaurants")}
+		Positions: t("courier_positions"), Restaurants: t("restaurants"), Heartbeat: t("cdc_heartbeat")}
 }
 
 // Consumed are the topics the stage's runner consumes: the orders topic, whose partitions
-// its state follows, and the CDC topics it only routes to the city stage.
+// its state follows, the CDC topics it only routes to the city stage, the heartbeat and
+// the stage's own ticks.
 func (s *Stage) Consumed() []string {
 	in := s.inputs
-	return []string{in.Orders, in.Reviews, in.Couriers, in.Positions, in.Restaurants}
+	return []string{in.Orders, in.Reviews, in.Couriers, in.Positions, in.Restaurants, in.Heartbeat, s.topics.Ticks}
 }
 
 // Predictor predicts an order's delivery minutes from its features; ok is false when it
@@ -127,14 +140,22 @@ type Stage struct {
 	inputs     Inputs
 	thresholds sla.Thresholds
 	lateness   time.Duration
+	idleAfter  time.Duration
 	dims       Dims
 	models     *Models
 	cities     kgo.TopicPartitioner // of Topics.CityEvents
 	cityParts  int
 
 	orders *stream.Table[state]
-	clock  *stream.Table[int64] // per partition, key "clock": newest business time, µs since the epoch
-	dec    debezium.Decoder
+	// clock holds per partition, in µs since the epoch, the newest business time (key
+	// "clock"), the business and commit times of the change that last moved it ("anchor",
+	// "committed"), the next orders offset to process ("offset"), a tick waiting for that
+	// offset ("tick", "tick-after", "tick-partitions") and, in the heartbeat's partition, the newest heartbeat
+	// turned into ticks ("heartbeat").
+	clock *stream.Table[int64]
+	dec   debezium.Decoder
+	ends  EndOffsets
+	log   *slog.Logger
 
 	// timers holds, per partition, the deadlines of the open orders, earliest first; nil until
 	// built from the state, and dropped by Reset.
@@ -150,7 +171,19 @@ type Config struct {
 	CityPartitions int
 	Thresholds     sla.Thresholds
 	Lateness       time.Duration // how late an event may arrive and still count (SPEC §4: 2 min)
+	// IdleAfter is how long, in source time, a partition must have had no order change
+	// before the heartbeat moves its clock (idle).
+	IdleAfter time.Duration
+	// EndOffsets lists, per partition of a topic, the offset a heartbeat's tick waits for:
+	// the changes of orders written before the heartbeat.
+	EndOffsets EndOffsets
+	Log        *slog.Logger // nil: slog.Default()
 }
+
+// EndOffsets returns, for every partition of topic, its end offset (the next offset to be
+// written), or 0 when it holds no record at all (its start offset is its end: retention
+// removed them), since then no record will ever tell the stage it has got there.
+type EndOffsets func(topic string) (map[int32]int64, error)
 
 // Dims are the replicated dimensions the stage reads.
 type Dims struct {
@@ -162,15 +195,29 @@ type Dims struct {
 
 // New makes the stage; Tables are its state for stream.New.
 func New(cfg Config, d Dims, m *Models) *Stage {
-	return &Stage{topics: cfg.Topics, inputs: cfg.Inputs, thresholds: cfg.Thresholds, lateness: cfg.Lateness, dims: d, models: m,
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Stage{topics: cfg.Topics, inputs: cfg.Inputs, thresholds: cfg.Thresholds, lateness: cfg.Lateness, idleAfter: cfg.IdleAfter, dims: d, models: m,
 		cities: kgo.StickyKeyPartitioner(nil).ForTopic(cfg.Topics.CityEvents), cityParts: max(cfg.CityPartitions, 1),
-		orders: stream.NewTable[state](cfg.Topics.State), clock: stream.NewTable[int64](cfg.Topics.Clock), timers: map[int32]*timers{}}
+		orders: stream.NewTable[state](cfg.Topics.State), clock: stream.NewTable[int64](cfg.Topics.Clock), timers: map[int32]*timers{},
+		ends: cfg.EndOffsets, log: cfg.Log}
 }
 
 // Tables returns the stage's state tables, for stream.New.
 func (s *Stage) Tables() []stream.Store { return []stream.Store{s.orders, s.clock} }
 
-const clockKey = "clock"
+// Keys of the clock table.
+const (
+	clockKey     = "clock"
+	anchorKey    = "anchor"
+	committedKey = "committed"
+	offsetKey    = "offset"
+	tickKey      = "tick"
+	tickAfterKey = "tick-after"
+	tickPartsKey = "tick-partitions"
+	heartbeatKey = "heartbeat"
+)
 
 // order is the part of an orders row the stage reads.
 type order struct {
@@ -221,11 +268,24 @@ func (o order) newest() time.Time {
 // Process handles one record: a change of orders, or a change that is only routed to the
 // city stage.
 func (s *Stage) Process(tx *stream.Tx, r *kgo.Record) error {
+	switch r.Topic {
+	case s.topics.Ticks:
+		return s.ownTick(tx, r)
+	case s.inputs.Orders:
+		// Whatever the change turns out to be, even poison: a tick waiting for it may go.
+		defer s.processed(tx, r)
+	}
 	ev, err := s.dec.DecodeRecord(r)
 	if err != nil {
 		return err
 	}
-	if ev.Tombstone || ev.IsHeartbeat() {
+	if ev.IsHeartbeat() {
+		if !ev.Tombstone {
+			s.heartbeat(tx, r, &ev)
+		}
+		return nil
+	}
+	if ev.Tombstone {
 		return nil
 	}
 	switch r.Topic {
@@ -243,6 +303,12 @@ func (s *Stage) order(tx *stream.Tx, r *kgo.Record, ev *debezium.Event) error {
 	}
 	key := string(ev.Key.Get("id"))
 	if ev.Op == debezium.OpDelete {
+		// Deleted, or its id changed (Debezium sends a delete of the old key, then a create
+		// of the new): the city stage must stop counting it open.
+		if st, open := s.orders.Get(r.Partition, key); open {
+			s.emitCity(tx, st.TraceParent, city.Event{Kind: city.OrderDeleted, CityID: st.Tracker.CityID, At: commitTime(ev),
+				Order: &city.Order{ID: st.Tracker.OrderID, Status: "deleted", PlacedAt: st.Tracker.PlacedAt}})
+		}
 		s.orders.Delete(r.Partition, key)
 		return nil
 	}
@@ -251,7 +317,7 @@ func (s *Stage) order(tx *stream.Tx, r *kgo.Record, ev *debezium.Event) error {
 		return fmt.Errorf("orders: %w", err)
 	}
 	tx.TraceChange(o.traceParent, commitTime(ev))
-	s.tick(r.Partition, o.newest())
+	s.tick(r.Partition, o.newest(), commitTime(ev))
 	s.fire(tx, r.Partition)
 	st, open := s.orders.Get(r.Partition, key)
 	if !open {
@@ -280,11 +346,115 @@ func (s *Stage) order(tx *stream.Tx, r *kgo.Record, ev *debezium.Event) error {
 	return nil
 }
 
-// tick moves the partition's clock to t if t is newer.
-func (s *Stage) tick(p int32, t time.Time) {
+// tick moves the partition's clock to t, the business time of a change committed at the
+// source at committed, if t is newer; the change becomes the anchor of the heartbeat's
+// ticks.
+func (s *Stage) tick(p int32, t, committed time.Time) {
 	now, _ := s.clock.Get(p, clockKey)
 	if us := t.UnixMicro(); us > now {
 		s.clock.Put(p, clockKey, us)
+		s.clock.Put(p, anchorKey, us)
+		s.clock.Put(p, committedKey, committed.UnixMicro())
+	}
+}
+
+// heartbeat turns a heartbeat of the source, committed at ev's commit time, into a tick for
+// every partition of the orders topic, each to be applied once that partition has processed
+// the changes written before the heartbeat (the end offsets now). A heartbeat not newer than
+// the last one turned into ticks changes nothing. When the end offsets cannot be read, the
+// heartbeat is passed over with a warning: the next one, seconds later, does its work.
+func (s *Stage) heartbeat(tx *stream.Tx, r *kgo.Record, ev *debezium.Event) {
+	at := commitTime(ev).UnixMicro()
+	if last, _ := s.clock.Get(r.Partition, heartbeatKey); at <= last {
+		return
+	}
+	ends, err := s.ends(s.inputs.Orders)
+	if err != nil {
+		s.log.Warn("orders: heartbeat passed over: end offsets of the orders topic", "err", err)
+		return
+	}
+	s.clock.Put(r.Partition, heartbeatKey, at)
+	for p, end := range ends {
+		b, err := json.Marshal(ownTick{Committed: at, After: end, Partitions: len(ends)})
+		if err != nil {
+			panic(fmt.Sprintf("orders: marshal tick: %v", err)) // a plain struct: cannot happen
+		}
+		tx.Emit(&kgo.Record{Topic: s.topics.Ticks, Partition: p, Key: []byte("tick"), Value: b})
+	}
+}
+
+// ownTick is a value of Topics.Ticks: a heartbeat committed at Committed (µs since the
+// epoch), for when the partition has processed its orders up to offset After.
+type ownTick struct {
+	Committed  int64 `json:"committed"`
+	After      int64 `json:"after"`
+	Partitions int   `json:"partitions"` // of the orders topic
+}
+
+// ownTick applies a tick at once when its partition has processed the orders it waits for,
+// and keeps it until then otherwise (a newer tick replaces an older one).
+func (s *Stage) ownTick(tx *stream.Tx, r *kgo.Record) error {
+	var t ownTick
+	if err := json.Unmarshal(r.Value, &t); err != nil {
+		return fmt.Errorf("orders: tick: %w", err)
+	}
+	p := r.Partition
+	if done, _ := s.clock.Get(p, offsetKey); done < t.After {
+		s.clock.Put(p, tickKey, t.Committed)
+		s.clock.Put(p, tickAfterKey, t.After)
+		s.clock.Put(p, tickPartsKey, int64(t.Partitions))
+		return nil
+	}
+	s.idle(tx, p, t.Committed, t.Partitions)
+	return nil
+}
+
+// processed notes that partition p has processed orders record r, and applies the tick that
+// waited for it.
+func (s *Stage) processed(tx *stream.Tx, r *kgo.Record) {
+	p := r.Partition
+	s.clock.Put(p, offsetKey, r.Offset+1)
+	after, waiting := s.clock.Get(p, tickAfterKey)
+	if !waiting || r.Offset+1 < after {
+		return
+	}
+	committed, _ := s.clock.Get(p, tickKey)
+	parts, _ := s.clock.Get(p, tickPartsKey)
+	for _, k := range []string{tickKey, tickAfterKey, tickPartsKey} {
+		s.clock.Delete(p, k)
+	}
+	s.idle(tx, p, committed, int(parts))
+}
+
+// idle applies a heartbeat committed at committed (µs) to partition p: its clock moves to
+// the anchor's business time plus the source time elapsed since the anchor's commit, the
+// timers it passes fire, and every partition of the city events learns the clock. Every
+// change of p committed before the heartbeat has been processed, so a later change's
+// business time is at least that clock whenever business time runs no slower than the
+// source's (it runs with it in production, faster under generate -speed > 1). A partition
+// that has seen no order yet has no clock: its tick says so.
+//
+// Only a partition idle for IdleAfter of source time moves: a heartbeat's position among
+// the orders depends on when it was read, so a tick that came while changes were still
+// flowing could fire a timer before a change that a replay processes first, wherever
+// business times lag the source clock a little (a batch written with one commit time).
+func (s *Stage) idle(tx *stream.Tx, p int32, committed int64, partitions int) {
+	tick := city.Tick{Partition: p, Partitions: partitions}
+	if now, ok := s.clock.Get(p, clockKey); ok {
+		anchor, hasAnchor := s.clock.Get(p, anchorKey)
+		since, _ := s.clock.Get(p, committedKey)
+		if at := anchor + committed - since; hasAnchor && committed-since >= s.idleAfter.Microseconds() && at > now {
+			s.clock.Put(p, clockKey, at)
+			now = at
+		}
+		s.fire(tx, p)
+		tick.Clock = time.UnixMicro(now).UTC()
+	}
+	out := city.Event{Kind: city.ClockTick, Tick: &tick}.Record(s.topics.CityEvents)
+	for q := range s.cityParts {
+		one := *out
+		one.Partition = int32(q)
+		tx.Emit(&one)
 	}
 }
 
@@ -451,7 +621,10 @@ func (s *Stage) Reset() { clear(s.timers) }
 func (s *Stage) emit(tx *stream.Tx, traceParent string, topic string, id int64, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("orders: marshal %T: %v", v, err)) // plain structs: cannot happen
+		// A value JSON cannot carry (a NaN the row checks missed): the runner rolls the
+		// order's change back and dead-letters it.
+		tx.Poison(fmt.Errorf("orders: encode %s for order %d: %w", topic, id, err))
+		return
 	}
 	out := &kgo.Record{Topic: topic, Key: strconv.AppendInt(nil, id, 10), Value: b}
 	if traceParent != "" {

@@ -77,7 +77,7 @@ func newFixture(t *testing.T) *fixture {
 	in := orders.NewInputs(strings.TrimSuffix(prefix, "."))
 	all := []string{f.in, f.topics.Enriched, f.topics.Predictions, f.topics.Violations, f.topics.DynamicViolations,
 		f.topics.Outcomes, f.topics.State, f.topics.Clock, f.topics.CityEvents, prefix + "dead",
-		in.Reviews, in.Couriers, in.Positions}
+		in.Reviews, in.Couriers, in.Positions, in.Heartbeat, f.topics.Ticks}
 	all = append(all, f.dims...)
 	adm := kadm.NewClient(cl)
 	compact := "compact"
@@ -136,9 +136,15 @@ func (f *fixture) run(t *testing.T) (stop func()) {
 		t.Fatal(err)
 	}
 	stage := orders.New(orders.Config{Topics: f.topics, Inputs: orders.NewInputs(strings.TrimSuffix(f.prefix, ".")),
-		CityPartitions: 1, Thresholds: sla.Thresholds{}, Lateness: 2 * time.Minute}, d, &orders.Models{})
+		CityPartitions: 1, Thresholds: sla.Thresholds{}, Lateness: 2 * time.Minute, Log: log,
+		EndOffsets: func(topic string) (map[int32]int64, error) {
+			ends, err := kadm.NewClient(f.cl).ListEndOffsets(ctx, topic)
+			out := map[int32]int64{}
+			ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
+			return out, err
+		}}, d, &orders.Models{})
 	rn, err := stream.New(stream.Config{Brokers: f.brok, Group: f.prefix + "g", Instance: "a", Topics: stage.Consumed(),
-		Partitioned: []string{f.topics.CityEvents},
+		Partitioned: []string{f.topics.CityEvents, f.topics.Ticks},
 		DeadLetter:  f.prefix + "dead"}, log, stage, stage.Tables()...)
 	if err != nil {
 		t.Fatal(err)
@@ -283,5 +289,70 @@ func TestOrderStage(t *testing.T) {
 	}
 	if len(enriched) != 6 || weatherOf[1] != 1 || weatherOf[2] != 2 || weatherOf[6] != 2 {
 		t.Errorf("enriched %d orders, weather by order %v: want 6, order 1 → observation 1, orders 2 and 6 → 2", len(enriched), weatherOf)
+	}
+}
+
+// at is a change committed at the source at commit; before is the deleted row's key.
+func at(r *kgo.Record, commit time.Time) *kgo.Record {
+	var env map[string]any
+	if err := json.Unmarshal(r.Value, &env); err != nil {
+		panic(err)
+	}
+	env["source"].(map[string]any)["ts_ms"] = commit.UnixMilli()
+	if env["op"] == "d" {
+		env["before"], env["after"] = map[string]any{"id": env["after"].(map[string]any)["id"]}, nil
+	}
+	r.Value, _ = json.Marshal(env)
+	return r
+}
+
+// TestNoTraffic: an order stays open in a partition that gets no other order, and the
+// simulator stops; only the source's heartbeat (cdc_heartbeat, every 10 s of commit time)
+// goes on. Its at-risk timer still fires, once, stamped at its deadline, when the heartbeat
+// has moved the clock, less the lateness, past it; the city stage gets the ticks; a deleted
+// open order is passed on as a close.
+func TestNoTraffic(t *testing.T) {
+	f := newFixture(t)
+	f.produce(t, f.dims[0], change("restaurants", "r", 1, map[string]any{"id": 7, "city_id": 1, "name": "R", "cuisine": "x",
+		"lat": 36.80, "lon": 10.18, "rating": "4.50", "avg_prep_minutes": "12.50", "paused_until": nil}))
+	// The source's clock runs two days after the simulated one: only its elapsed time counts.
+	source := noon.Add(48 * time.Hour)
+	f.produce(t, f.in,
+		at(change("orders", "c", 10, orderRow(1, 0, "placed", 0)), source),
+		at(change("orders", "c", 20, orderRow(2, 0, "placed", 0)), source),
+		at(change("orders", "d", 30, orderRow(2, 0, "placed", 0)), source.Add(time.Minute)))
+	in := orders.NewInputs(strings.TrimSuffix(f.prefix, "."))
+	var beats []*kgo.Record
+	for s := 10 * time.Second; s <= 50*time.Minute; s += 10 * time.Second {
+		beats = append(beats, at(change("cdc_heartbeat", "u", 100+int(s/time.Second), map[string]any{"id": 1, "beat_at": ts(source.Add(s))}),
+			source.Add(s)))
+	}
+	f.produce(t, in.Heartbeat, beats...)
+	stop := f.run(t)
+	violations := f.read(t, f.topics.Violations, 1)
+	events := f.read(t, f.topics.CityEvents, len(beats)+4) // and 2 placements, a delete, a breach
+	stop()
+
+	if len(violations) != 1 || violations[0]["order_id"] != 1.0 || violations[0]["kind"] != "at_risk" ||
+		violations[0]["observed_at"] != noon.Add(45*time.Minute).Format(time.RFC3339) {
+		t.Errorf("violations %v, want one at_risk of order 1 at its deadline, 11:45Z", violations)
+	}
+	var ticks []string
+	deletes := 0
+	for _, ev := range events {
+		switch ev["kind"] {
+		case "tick":
+			ticks = append(ticks, fmt.Sprint(ev["tick"].(map[string]any)["clock"]))
+		case "order_deleted":
+			deletes++
+			if ev["order"].(map[string]any)["id"] != 2.0 || ev["city_id"] != 1.0 {
+				t.Errorf("order_deleted %v, want order 2 of city 1", ev)
+			}
+		}
+	}
+	// One tick per heartbeat; the clock, set by the placements at noon (committed at
+	// source), moves with the source's time: the last heartbeat is 50 minutes later.
+	if len(ticks) != len(beats) || ticks[len(ticks)-1] != noon.Add(50*time.Minute).Format(time.RFC3339) || deletes != 1 {
+		t.Errorf("%d ticks, the last at %v; %d deletes: want %d, the last at 11:50Z, and 1 delete", len(ticks), ticks[len(ticks)-1:], deletes, len(beats))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -68,8 +69,14 @@ func (r *row) float(col string) float64 {
 		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
+	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		// ParseFloat reads "NaN" and "Infinity", which a double precision column can
+		// hold; no feature means anything with them, and JSON cannot carry them.
+		err = fmt.Errorf("not a finite number: %s", s)
+	}
 	if err != nil {
 		r.fail(col, err)
+		return 0
 	}
 	return f
 }

@@ -24,11 +24,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -40,7 +43,9 @@ import (
 // Processor handles the records of one poll inside a transaction.
 type Processor interface {
 	// Process handles one record. An error marks the record as poison: it goes to the
-	// dead-letter topic with the error and the processing goes on.
+	// dead-letter topic with the error and the processing goes on; Process returns it
+	// before it changes state or emits (after that, Tx.Poison). A panic is recovered and
+	// handled as Tx.Poison.
 	Process(tx *Tx, r *kgo.Record) error
 	// Advance is called after the records of a poll for each partition they came from, for
 	// timers: the processor fires what its partition's event time has passed.
@@ -82,17 +87,81 @@ type Runner struct {
 
 	mu    sync.Mutex // the loop and the assignment callbacks take turns on the tables
 	ready map[int32]bool
+	// poison holds the input records an aborted transaction blamed (a processor panicked
+	// or poisoned them, the broker refused their output for good), with the reason: the
+	// replay sends them to the dead-letter topic instead of processing them.
+	poison map[recordID]error
+	fatal  error // a restore that failed for good, which Run returns
+	// retries counts the transactions aborted in a row for a transient cause (a produce
+	// or a timer failed), for the backoff before the next one.
+	retries int
+	// isolate makes the next transaction flush every record on its own: the broker
+	// refused a batch of records of several input records, and only one of them may be
+	// to blame.
+	isolate bool
 }
+
+// MaxBatchBytes is the producer's limit on a record batch (kgo.ProducerBatchMaxBytes): the
+// broker's default message.max.bytes, 1 MiB plus 12 bytes, which the topics the enrichers
+// write keep.
+const MaxBatchBytes = 1048588
+
+// MaxRecordBytes is the largest record — key, value, header keys and values — the runner
+// produces: the batch limit less room for the framing of the batch (61 bytes) and of the
+// record (a few bytes of lengths per field). Every record is checked against it before it
+// is produced, so that none fails in the producer for its size: an output over it goes to
+// the dead-letter topic instead, and a state change over it is not applied (Table).
+const MaxRecordBytes = MaxBatchBytes - 1024
+
+// Dead-letter headers the runner adds besides the ingester's (ft-error, ft-source-*).
+const (
+	// HeaderOutputTopic names the topic of an output sent to the dead-letter topic
+	// instead, because it was over MaxRecordBytes.
+	HeaderOutputTopic = "ft-output-topic"
+	// HeaderTruncated is the length of the value of a dead letter whose value was cut to
+	// fit in MaxRecordBytes, before the cut.
+	HeaderTruncated = "ft-truncated"
+)
+
+// recordID names an input record.
+type recordID struct {
+	topic     string
+	partition int32
+	offset    int64
+}
+
+func idOf(r *kgo.Record) recordID { return recordID{r.Topic, r.Partition, r.Offset} }
 
 // Tx is the transaction of one poll as a processor sees it.
 type Tx struct {
-	r       *Runner
-	ctx     context.Context
-	prodErr error
-	errMu   sync.Mutex
-	span    trace.Span  // the transaction's
-	cur     *recordSpan // the record being processed; nil in Advance
-	counts  txCounts
+	r        *Runner
+	ctx      context.Context
+	inFlight sync.WaitGroup // records produced whose promise has not run yet
+	errMu    sync.Mutex
+	failed   *produceFailure // the first record the producer failed
+	// refused are the records the broker refused for what they are (refused), by the
+	// input record each came from (nil: a timer's output or a dead letter, which no input
+	// record can be blamed for).
+	refused  map[*kgo.Record]*produceFailure
+	isolate  bool        // flush each record on its own, and produce nothing after one failed
+	poisoned *poisoned   // the record the transaction is rolled back for
+	span     trace.Span  // the transaction's
+	cur      *recordSpan // the record being processed; nil in Advance
+	counts   txCounts
+}
+
+// produceFailure is a record the producer failed, with the input record whose processing
+// produced it (nil: a timer's).
+type produceFailure struct {
+	topic  string
+	source *kgo.Record
+	err    error
+}
+
+// poisoned is an input record a processor could not handle once it had begun to.
+type poisoned struct {
+	rec *kgo.Record
+	err error
 }
 
 // TraceChange names the trace context of the change being processed, a CDC record whose
@@ -109,19 +178,92 @@ func (tx *Tx) TraceChange(traceParent string, committed time.Time) {
 
 // Emit produces a record in the transaction. A processor passes the trace context on in a
 // traceparent header (the order's); Emit replaces it with the context of the span that
-// produced the record.
+// produced the record. A record over MaxRecordBytes is not produced: a copy goes to the
+// dead-letter topic instead, its value cut to fit, with the reason and the input record
+// it came from, and the processing goes on.
 func (tx *Tx) Emit(r *kgo.Record) {
+	var src *kgo.Record
+	if tx.cur != nil {
+		src = tx.cur.r
+	}
+	tx.produce(r, src)
+}
+
+// Poison tells the runner that the processor cannot handle the record being processed
+// after it began to change state or emit — an output that does not encode, say. The
+// transaction is rolled back and replayed with the record sent to the dead-letter topic
+// with err, so that nothing the processor did with it remains. The processor may return
+// at once. In Advance, where no record is being processed, Poison sends a dead letter
+// with err alone and the processing goes on.
+func (tx *Tx) Poison(err error) {
+	if tx.cur == nil {
+		tx.r.log.Error("dead letter: timer output", "err", err)
+		tx.send(&kgo.Record{Topic: tx.r.cfg.DeadLetter, Headers: []kgo.RecordHeader{{Key: "ft-error", Value: []byte(err.Error())}}}, nil)
+		return
+	}
+	if tx.poisoned == nil {
+		tx.poisoned = &poisoned{rec: tx.cur.r, err: err}
+	}
+}
+
+// produce stamps r, checks its size and produces it; src is the input record it came from.
+func (tx *Tx) produce(r, src *kgo.Record) {
 	tx.r.tel.stamp(tx.cur, r)
+	if n := recordBytes(r); n > MaxRecordBytes && r.Topic != tx.r.cfg.DeadLetter {
+		reason := fmt.Errorf("stream: record for %s of %d bytes is over the record limit of %d bytes", r.Topic, n, MaxRecordBytes)
+		tx.r.log.Warn("dead letter: output too large", "topic", r.Topic, "bytes", n)
+		r = tx.r.letter(r, src, reason, kgo.RecordHeader{Key: HeaderOutputTopic, Value: []byte(r.Topic)})
+	}
+	tx.send(r, src)
+}
+
+// send produces r in the transaction and remembers the records that fail.
+func (tx *Tx) send(r, src *kgo.Record) {
+	if tx.isolate && tx.failure() != nil {
+		return // the transaction aborts, and the record to blame is known
+	}
 	tx.counts.emitted[r.Topic]++
+	tx.inFlight.Add(1)
 	tx.r.sess.Produce(tx.ctx, r, func(_ *kgo.Record, err error) {
-		if err != nil {
-			tx.errMu.Lock()
-			if tx.prodErr == nil {
-				tx.prodErr = err
-			}
-			tx.errMu.Unlock()
+		defer tx.inFlight.Done()
+		if err == nil {
+			return
+		}
+		f := &produceFailure{topic: r.Topic, source: src, err: err}
+		if r.Topic == tx.r.cfg.DeadLetter {
+			f.source = nil
+		}
+		tx.errMu.Lock()
+		defer tx.errMu.Unlock()
+		if tx.failed == nil {
+			tx.failed = f
+		}
+		if refused(err) && tx.refused[f.source] == nil {
+			tx.refused[f.source] = f
 		}
 	})
+	if tx.isolate {
+		// The transaction is replayed to find the one record to blame: wait for each.
+		if err := tx.r.sess.Client().Flush(tx.ctx); err == nil {
+			tx.inFlight.Wait()
+		}
+	}
+}
+
+// failure is the first record the producer failed, if any yet.
+func (tx *Tx) failure() *produceFailure {
+	tx.errMu.Lock()
+	defer tx.errMu.Unlock()
+	return tx.failed
+}
+
+// recordBytes is the size of r as the producer counts it against its limits.
+func recordBytes(r *kgo.Record) int {
+	n := len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
 }
 
 // New creates a runner; tables are the processor's state. The runner owns the client.
@@ -136,7 +278,7 @@ func New(cfg Config, log *slog.Logger, proc Processor, tables ...Store) (*Runner
 	if err != nil {
 		return nil, err
 	}
-	rn := &Runner{cfg: cfg, log: log, proc: proc, tables: tables, ready: map[int32]bool{}, tel: tel}
+	rn := &Runner{cfg: cfg, log: log, proc: proc, tables: tables, ready: map[int32]bool{}, poison: map[recordID]error{}, tel: tel}
 	sess, err := kgo.NewGroupTransactSession(
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.TransactionalID(cfg.Group+"-"+cfg.Instance),
@@ -156,6 +298,7 @@ func New(cfg Config, log *slog.Logger, proc Processor, tables ...Store) (*Runner
 		kgo.OnPartitionsLost(rn.onRevoked),
 		kgo.RecordPartitioner(partitioner(tables, cfg.Partitioned)),
 		kgo.ProducerLinger(5*time.Millisecond),
+		kgo.ProducerBatchMaxBytes(MaxBatchBytes),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("stream: %w", err)
@@ -208,7 +351,8 @@ func (rn *Runner) Close() {
 }
 
 // Run processes until ctx ends; it returns an error only when the transactional producer is
-// in a state it cannot leave.
+// in a state it cannot leave, when a partition's state cannot be restored, or when the
+// broker refuses a record that no input record can be blamed for (see blame).
 func (rn *Runner) Run(ctx context.Context) error {
 	// Fence a predecessor with the same transactional id and abort its open transaction
 	// now: the producer id is otherwise initialised at the first produce, after the
@@ -226,6 +370,10 @@ func (rn *Runner) Run(ctx context.Context) error {
 			rn.sess.AllowRebalance()
 			return nil
 		}
+		if err := rn.failure(); err != nil {
+			rn.sess.AllowRebalance()
+			return err
+		}
 		fetches.EachError(func(topic string, p int32, err error) {
 			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 				rn.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
@@ -241,6 +389,28 @@ func (rn *Runner) Run(ctx context.Context) error {
 			return err
 		}
 		rn.sess.AllowRebalance()
+		rn.backoff(ctx)
+	}
+}
+
+// failure is the error of a restore that failed for good, if any.
+func (rn *Runner) failure() error {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return rn.fatal
+}
+
+// backoff waits after transactions aborted for a transient cause — 100 ms, doubling up to
+// 10 s while they keep failing — so that an outage is retried, not spun on.
+func (rn *Runner) backoff(ctx context.Context) {
+	if rn.retries == 0 {
+		return
+	}
+	t := time.NewTimer(min(100*time.Millisecond<<min(rn.retries-1, 7), 10*time.Second))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 
@@ -282,23 +452,38 @@ func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
 	defer cancel()
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
+	if rn.fatal != nil {
+		return rn.fatal // a partition of this poll has no state
+	}
 	start := time.Now()
 	if err := rn.sess.Begin(); err != nil {
 		return fmt.Errorf("stream: begin: %w", err)
 	}
-	tx := &Tx{r: rn, ctx: ctx, counts: txCounts{emitted: map[string]int64{}}}
+	tx := &Tx{r: rn, ctx: ctx, counts: txCounts{emitted: map[string]int64{}}, refused: map[*kgo.Record]*produceFailure{}, isolate: rn.isolate}
 	_, tx.span = rn.tel.tracer.Start(ctx, spanTransaction, trace.WithTimestamp(start), trace.WithAttributes(rn.tel.stage))
 	defer tx.span.End()
 	parts := map[int32]bool{}
+	var blamed []recordID // poison records dead-lettered in this transaction
 	inTimeOrder(fetches, func(r *kgo.Record) {
+		if tx.poisoned != nil || tx.isolate && tx.failure() != nil {
+			return // the transaction is rolled back: the rest of the poll waits for the replay
+		}
 		parts[r.Partition] = true
 		tx.cur = &recordSpan{r: r, start: time.Now()}
 		rn.tel.startRecord(tx.cur, traceParent(r), tx.span.SpanContext())
-		err := rn.proc.Process(tx, r)
-		if err != nil {
+		err, poison := rn.poison[idOf(r)]
+		if poison {
+			blamed = append(blamed, idOf(r))
+		} else {
+			err = rn.process(tx, r)
+		}
+		switch {
+		case tx.poisoned != nil:
+			err = tx.poisoned.err
+		case err != nil:
 			rn.deadLetter(tx, r, err)
 			tx.counts.dead++
-		} else {
+		default:
 			tx.counts.ok++
 		}
 		endRecord(tx.cur, err)
@@ -310,27 +495,51 @@ func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
 			break
 		}
 	}
+	rejected := false // a state change that could not be written was dropped
 	for _, t := range rn.tables {
-		if err != nil {
+		if err != nil || tx.poisoned != nil {
 			break
 		}
-		var recs []*kgo.Record
-		if recs, err = t.changelog(); err == nil {
-			for _, r := range recs {
-				tx.Emit(r)
+		for _, c := range t.changelog() {
+			switch {
+			case c.err == nil:
+				tx.produce(c.rec, c.source)
+			case c.source != nil:
+				rejected = true
+				rn.log.Warn("dead letter: state change dropped", "topic", c.source.Topic, "partition", c.source.Partition,
+					"offset", c.source.Offset, "err", c.err)
+				tx.send(rn.letter(c.source, c.source, c.err), c.source)
+			default: // changed by timers only: the state record itself is the evidence
+				rejected = true
+				rn.log.Warn("dead letter: state change dropped", "err", c.err)
+				tx.send(rn.letter(c.rec, nil, c.err, kgo.RecordHeader{Key: HeaderOutputTopic, Value: []byte(c.rec.Topic)}), nil)
 			}
 		}
 	}
+	if err == nil && tx.poisoned == nil {
+		// End commits whatever became of the records produced: wait for every one of them
+		// (Flush, then the promises of records failed before they were buffered), and abort
+		// when one failed.
+		if err = rn.sess.Client().Flush(ctx); err != nil {
+			err = fmt.Errorf("stream: flush: %w", err)
+		} else {
+			tx.inFlight.Wait()
+		}
+	}
 	try := kgo.TryCommit
-	if err != nil {
+	switch {
+	case err != nil:
 		rn.log.Error("transaction aborted", "err", err)
+		try = kgo.TryAbort
+	case tx.poisoned != nil:
+		rn.log.Warn("transaction rolled back to dead-letter a record", "topic", tx.poisoned.rec.Topic,
+			"partition", tx.poisoned.rec.Partition, "offset", tx.poisoned.rec.Offset, "err", tx.poisoned.err)
+		try = kgo.TryAbort
+	case tx.failure() != nil:
+		rn.log.Warn("transaction aborted: produce failed", "topic", tx.failure().topic, "err", tx.failure().err)
 		try = kgo.TryAbort
 	}
 	committed, endErr := rn.sess.End(ctx, try)
-	if tx.prodErr != nil {
-		committed = false
-		rn.log.Warn("transaction aborted: produce failed", "err", tx.prodErr)
-	}
 	for _, t := range rn.tables {
 		if committed {
 			t.commit()
@@ -338,8 +547,16 @@ func (rn *Runner) transact(ctx context.Context, fetches kgo.Fetches) error {
 			t.abort()
 		}
 	}
-	if !committed {
+	if !committed || rejected {
 		rn.reset()
+	}
+	if committed {
+		rn.retries, rn.isolate = 0, false
+		for _, id := range blamed {
+			delete(rn.poison, id)
+		}
+	} else if berr := rn.blame(tx, try == kgo.TryAbort); berr != nil {
+		return berr
 	}
 	rn.tel.ended(ctx, start, committed, tx.counts)
 	tx.span.SetAttributes(attribute.Int64("records", tx.counts.ok+tx.counts.dead), attribute.Int64("dead_letters", tx.counts.dead),
@@ -388,18 +605,107 @@ func (rn *Runner) reset() {
 	}
 }
 
+// process has the processor handle r. A panic, or a committed value Edit could not copy,
+// poisons r (Tx.Poison) instead of stopping the process: a restart would meet the record
+// again.
+func (rn *Runner) process(tx *Tx, r *kgo.Record) error {
+	for _, t := range rn.tables {
+		t.setSource(r)
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			rn.log.Error("processor panicked", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			tx.Poison(fmt.Errorf("stream: processing panicked: %v", v))
+		}
+		for _, t := range rn.tables {
+			if err := t.editErr(); err != nil {
+				tx.Poison(err)
+			}
+			t.setSource(nil)
+		}
+	}()
+	return rn.proc.Process(tx, r)
+}
+
+// blame decides what the replay of an aborted transaction does. The record a processor
+// poisoned, or whose output the broker refused for good, goes to the dead-letter topic
+// then; after any other failure (abort true) the replay waits for a backoff, because a
+// transient outage is no reason to dead-letter.
+//
+// The broker refuses a batch as a whole: when the refused records came from several
+// input records, the replay flushes record by record (isolate) to find the one to blame.
+// An output refused for good that no input record can be blamed for (a timer's, a dead
+// letter) would be refused at every replay: that stops the runner with the error.
+func (rn *Runner) blame(tx *Tx, abort bool) error {
+	tx.errMu.Lock()
+	defer tx.errMu.Unlock()
+	switch {
+	case tx.poisoned != nil:
+		rn.poison[idOf(tx.poisoned.rec)] = tx.poisoned.err
+		rn.isolate = false
+	case len(tx.refused) > 1 && !tx.isolate:
+		rn.log.Warn("replaying the transaction record by record to find the record refused")
+		rn.isolate = true
+	case len(tx.refused) == 1:
+		var f *produceFailure
+		for _, only := range tx.refused {
+			f = only
+		}
+		if f.source == nil {
+			return fmt.Errorf("stream: a record for %s was refused: %w", f.topic, f.err)
+		}
+		rn.poison[idOf(f.source)] = fmt.Errorf("stream: output for %s refused: %w", f.topic, f.err)
+		rn.isolate = false
+	case abort:
+		rn.retries++
+	}
+	return nil
+}
+
+// refused reports whether the broker refused a record for what it is, so that writing it
+// again would fail again.
+func refused(err error) bool {
+	for _, e := range []error{kerr.MessageTooLarge, kerr.RecordListTooLarge, kerr.InvalidRecord, kerr.CorruptMessage, kerr.InvalidTimestamp} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // deadLetter sends a record the processor refused to the dead-letter topic, in the
 // transaction, with the reason and its source in headers (the ingester's header names).
 func (rn *Runner) deadLetter(tx *Tx, r *kgo.Record, err error) {
 	rn.log.Warn("dead letter", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", err)
+	tx.produce(rn.letter(r, r, err), r)
+}
+
+// letter is the dead letter of r: its key, value and headers, plus the reason and the
+// source of the input record src (when there is one) in the ingester's header names, and
+// extra. A value that does not fit in MaxRecordBytes is cut (HeaderTruncated has its full
+// length); when the key and headers alone do not fit, only the runner's headers stay.
+func (rn *Runner) letter(r, src *kgo.Record, reason error, extra ...kgo.RecordHeader) *kgo.Record {
 	headers := append([]kgo.RecordHeader(nil), r.Headers...)
-	headers = append(headers,
-		kgo.RecordHeader{Key: "ft-error", Value: []byte(err.Error())},
-		kgo.RecordHeader{Key: "ft-source-topic", Value: []byte(r.Topic)},
-		kgo.RecordHeader{Key: "ft-source-partition", Value: []byte(fmt.Sprint(r.Partition))},
-		kgo.RecordHeader{Key: "ft-source-offset", Value: []byte(fmt.Sprint(r.Offset))},
-	)
-	tx.Emit(&kgo.Record{Topic: rn.cfg.DeadLetter, Key: r.Key, Value: r.Value, Headers: headers})
+	headers = append(headers, kgo.RecordHeader{Key: "ft-error", Value: []byte(reason.Error())})
+	if src != nil {
+		headers = append(headers,
+			kgo.RecordHeader{Key: "ft-source-topic", Value: []byte(src.Topic)},
+			kgo.RecordHeader{Key: "ft-source-partition", Value: []byte(fmt.Sprint(src.Partition))},
+			kgo.RecordHeader{Key: "ft-source-offset", Value: []byte(fmt.Sprint(src.Offset))},
+		)
+	}
+	out := &kgo.Record{Topic: rn.cfg.DeadLetter, Key: r.Key, Value: r.Value, Headers: append(headers, extra...)}
+	if n := recordBytes(out); n > MaxRecordBytes {
+		cut := kgo.RecordHeader{Key: HeaderTruncated, Value: []byte(strconv.Itoa(len(r.Value)))}
+		out.Headers = append(out.Headers, cut)
+		if room := MaxRecordBytes - (n - len(out.Value)) - len(cut.Key) - len(cut.Value); room >= 0 {
+			out.Value = out.Value[:room]
+		} else {
+			out.Key, out.Value, out.Headers = nil, nil, out.Headers[len(r.Headers):]
+		}
+	}
+	return out
 }
 
 // onAssigned restores the state of the newly assigned partitions from the changelogs.
@@ -418,10 +724,13 @@ func (rn *Runner) onAssigned(ctx context.Context, cl *kgo.Client, assigned map[s
 		return
 	}
 	for _, t := range rn.tables {
-		if err := rn.restore(ctx, t, parts); err != nil {
-			// Without its state a partition would be processed wrong: better to stop.
-			rn.log.Error("restore state", "topic", t.Topic(), "err", err)
-			panic(err)
+		if err := rn.restoreRetrying(ctx, t, parts); err != nil {
+			if ctx.Err() == nil { // not the client closing
+				// Without its state a partition would be processed wrong: Run stops.
+				rn.log.Error("restore state", "topic", t.Topic(), "err", err)
+				rn.fatal = fmt.Errorf("stream: restore state of %s: %w", t.Topic(), err)
+			}
+			return
 		}
 	}
 	for p := range parts {
@@ -446,8 +755,34 @@ func (rn *Runner) onRevoked(_ context.Context, _ *kgo.Client, revoked map[string
 	rn.reset()
 }
 
+// restoreAttempts bounds the tries of a restore: a failure is retried after 1 s, then 2, 4
+// and 8 s, half a minute in all, before the runner gives up.
+const restoreAttempts = 5
+
+// restoreRetrying restores, retrying a failure (a broker unreachable or restarting) with a
+// backoff. A retry reads the changelog from the start again, which ends in the same state.
+func (rn *Runner) restoreRetrying(ctx context.Context, t Store, parts map[int32]bool) error {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		err := rn.restore(ctx, t, parts)
+		if err == nil || ctx.Err() != nil || attempt == restoreAttempts {
+			return err
+		}
+		rn.log.Warn("restore state: retrying", "topic", t.Topic(), "attempt", attempt, "err", err)
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		}
+		wait *= 2
+	}
+}
+
 // restore reads changelog partitions, committed records only, from the start to their high
-// watermarks.
+// watermarks. A record that does not decode is skipped with a warning, its key left
+// absent (Table.restore): one bad record must not keep the partition from running.
 //
 // Not to their last stable offsets: the previous owner of a partition ends its last
 // transaction before it lets the partition go, but the commit markers reach the changelog a
@@ -485,20 +820,22 @@ func (rn *Runner) restore(ctx context.Context, t Store, parts map[int32]bool) er
 		return nil
 	}
 	cl.AddConsumePartitions(offsets)
-	n := 0
+	n, skipped := 0, 0
 	for len(want) > 0 {
 		fs := cl.PollFetches(ctx)
 		if err := fs.Err0(); err != nil {
 			return fmt.Errorf("read %s: %w", t.Topic(), err)
 		}
-		var rerr error
 		fs.EachRecord(func(r *kgo.Record) {
 			end, ok := want[r.Partition]
-			if !ok || rerr != nil {
+			if !ok {
 				return
 			}
 			if !r.Attrs.IsControl() {
-				if rerr = t.restore(r.Partition, r); rerr == nil {
+				if err := t.restore(r.Partition, r); err != nil {
+					skipped++
+					rn.log.Warn("restore state: record skipped", "err", err)
+				} else {
 					n++
 				}
 			}
@@ -506,10 +843,7 @@ func (rn *Runner) restore(ctx context.Context, t Store, parts map[int32]bool) er
 				delete(want, r.Partition)
 			}
 		})
-		if rerr != nil {
-			return rerr
-		}
 	}
-	rn.log.Info("state restored", "topic", t.Topic(), "partitions", len(parts), "records", n)
+	rn.log.Info("state restored", "topic", t.Topic(), "partitions", len(parts), "records", n, "skipped", skipped)
 	return nil
 }

@@ -21,15 +21,26 @@ import (
 // and the swap saves a fifth of their CPU (docs/benchmarks.md). A Table is used by one
 // goroutine at a time (the runner's loop and its assignment callbacks, which the runner
 // serialises).
+//
+// A change whose changelog record cannot be written — its value does not encode, or the
+// record is over MaxRecordBytes — is not applied: the key keeps its value from before the
+// transaction, so the state still equals the changelog, and the input record that last
+// changed the key goes to the dead-letter topic with the reason (see changelog).
 type Table[V any] struct {
 	topic     string
 	committed map[int32]map[string]V
 	pending   map[int32]map[string]*V // nil: deleted in this transaction
+	// source is, for each pending key, the input record whose processing last changed it:
+	// the one to blame when the change cannot be written.
+	source map[int32]map[string]*kgo.Record
+	cur    *kgo.Record // the input record being processed; nil in Advance
+	err    error       // the first committed value Edit could not copy, since setSource
 }
 
 // NewTable is a table whose changelog topic is topic.
 func NewTable[V any](topic string) *Table[V] {
-	return &Table[V]{topic: topic, committed: map[int32]map[string]V{}, pending: map[int32]map[string]*V{}}
+	return &Table[V]{topic: topic, committed: map[int32]map[string]V{}, pending: map[int32]map[string]*V{},
+		source: map[int32]map[string]*kgo.Record{}}
 }
 
 // Topic is the changelog topic.
@@ -53,6 +64,10 @@ func (t *Table[V]) Get(p int32, key string) (V, bool) {
 // value (through its JSON form), so that values holding maps, slices or pointers can be
 // changed without touching the committed state an abort must return to; later Gets and
 // Edits in the transaction see the changes.
+//
+// A committed value that does not survive the copy (its type's UnmarshalJSON refuses what
+// its MarshalJSON wrote) is reported absent, and the runner sends the record being
+// processed to the dead-letter topic, rolling back whatever the processor did with it.
 func (t *Table[V]) Edit(p int32, key string) (*V, bool) {
 	if v, ok := t.pending[p][key]; ok {
 		return v, v != nil
@@ -61,37 +76,51 @@ func (t *Table[V]) Edit(p int32, key string) (*V, bool) {
 	if !ok {
 		return nil, false
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		panic(fmt.Sprintf("stream: state %s %q does not marshal: %v", t.topic, key, err))
-	}
 	v := new(V)
-	if err := json.Unmarshal(b, v); err != nil {
-		panic(fmt.Sprintf("stream: state %s %q does not round-trip: %v", t.topic, key, err))
+	b, err := json.Marshal(c)
+	if err == nil {
+		err = json.Unmarshal(b, v)
 	}
-	t.stage(p)[key] = v
+	if err != nil {
+		if t.err == nil {
+			t.err = fmt.Errorf("stream: state %s %q does not round-trip: %w", t.topic, key, err)
+		}
+		return nil, false
+	}
+	t.set(p, key, v)
 	return v, true
 }
 
 // Put sets key in partition p.
 func (t *Table[V]) Put(p int32, key string, v V) {
-	t.stage(p)[key] = &v
+	t.set(p, key, &v)
 }
 
 // Delete removes key from partition p.
 func (t *Table[V]) Delete(p int32, key string) {
 	if _, ok := t.Get(p, key); ok {
-		t.stage(p)[key] = nil
+		t.set(p, key, nil)
 	}
 }
 
-func (t *Table[V]) stage(p int32) map[string]*V {
+// set stages v (nil: a delete) as key's value in partition p, changed by the current
+// input record.
+func (t *Table[V]) set(p int32, key string, v *V) {
 	m := t.pending[p]
 	if m == nil {
 		m = map[string]*V{}
 		t.pending[p] = m
 	}
-	return m
+	m[key] = v
+	if t.cur == nil {
+		return // a timer's change: the key keeps the last record that changed it, if any
+	}
+	src := t.source[p]
+	if src == nil {
+		src = map[string]*kgo.Record{}
+		t.source[p] = src
+	}
+	src[key] = t.cur
 }
 
 // Range calls fn for every key of partition p as this transaction sees it, in no order,
@@ -125,25 +154,49 @@ func (t *Table[V]) Len(p int32) int {
 	return n
 }
 
+// change is a changelog record and the input record that last changed its key (nil when
+// only timers did).
+type change struct {
+	rec, source *kgo.Record
+	err         error // why rec cannot be written; rec is nil then
+}
+
 // changelog returns the records of this transaction's changes: the new value, or a
-// tombstone for a delete, into the changelog partition of the input partition.
-func (t *Table[V]) changelog() ([]*kgo.Record, error) {
-	var recs []*kgo.Record
+// tombstone for a delete, into the changelog partition of the input partition. A change
+// that does not encode, or whose record is over MaxRecordBytes, comes back with its error
+// instead of a record, and is dropped: the key keeps its committed value.
+func (t *Table[V]) changelog() []change {
+	var out []change
 	for p, m := range t.pending {
 		for k, v := range m {
-			r := &kgo.Record{Topic: t.topic, Partition: p, Key: []byte(k)}
+			c := change{rec: &kgo.Record{Topic: t.topic, Partition: p, Key: []byte(k)}, source: t.source[p][k]}
 			if v != nil {
 				b, err := json.Marshal(v)
-				if err != nil {
-					return nil, fmt.Errorf("state %s %q: %w", t.topic, k, err)
+				switch n := len(k) + len(b); {
+				case err != nil:
+					c.err = fmt.Errorf("stream: state %s %q does not encode: %w", t.topic, k, err)
+				case n > MaxRecordBytes:
+					c.err = fmt.Errorf("stream: state %s %q of %d bytes is over the record limit of %d bytes; the key keeps its state from before", t.topic, k, n, MaxRecordBytes)
 				}
-				r.Value = b
+				c.rec.Value = b
 			}
-			recs = append(recs, r)
+			if c.err != nil {
+				c.rec = nil
+				delete(m, k)
+			}
+			out = append(out, c)
 		}
 	}
-	return recs, nil
+	return out
 }
+
+// setSource names the input record being processed (nil: none) and clears the Edit error.
+func (t *Table[V]) setSource(r *kgo.Record) {
+	t.cur, t.err = r, nil
+}
+
+// editErr is the first committed value Edit could not copy since setSource.
+func (t *Table[V]) editErr() error { return t.err }
 
 // commit applies the transaction's changes.
 func (t *Table[V]) commit() {
@@ -162,12 +215,18 @@ func (t *Table[V]) commit() {
 		}
 	}
 	clear(t.pending)
+	clear(t.source)
 }
 
 // abort drops the transaction's changes.
-func (t *Table[V]) abort() { clear(t.pending) }
+func (t *Table[V]) abort() {
+	clear(t.pending)
+	clear(t.source)
+}
 
-// restore applies one changelog record of partition p.
+// restore applies one changelog record of partition p. A value that does not decode
+// leaves the key absent — not at an older value, which would be stale without a word —
+// and comes back as the error to log; the restore goes on.
 func (t *Table[V]) restore(p int32, r *kgo.Record) error {
 	c := t.committed[p]
 	if c == nil {
@@ -180,7 +239,8 @@ func (t *Table[V]) restore(p int32, r *kgo.Record) error {
 	}
 	var v V
 	if err := json.Unmarshal(r.Value, &v); err != nil {
-		return fmt.Errorf("restore %s/%d offset %d: %w", t.topic, p, r.Offset, err)
+		delete(c, string(r.Key))
+		return fmt.Errorf("restore %s/%d offset %d key %q: %w", t.topic, p, r.Offset, r.Key, err)
 	}
 	c[string(r.Key)] = v
 	return nil
@@ -190,12 +250,15 @@ func (t *Table[V]) restore(p int32, r *kgo.Record) error {
 func (t *Table[V]) forget(p int32) {
 	delete(t.committed, p)
 	delete(t.pending, p)
+	delete(t.source, p)
 }
 
 // Store is a Table of any value type, as the Runner takes it.
 type Store interface {
 	Topic() string
-	changelog() ([]*kgo.Record, error)
+	changelog() []change
+	setSource(r *kgo.Record)
+	editErr() error
 	commit()
 	abort()
 	restore(p int32, r *kgo.Record) error

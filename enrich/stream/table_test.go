@@ -31,8 +31,8 @@ func TestTableEditCopiesOnWrite(t *testing.T) {
 	if got, _ := tb.Get(0, "k"); !slices.Equal(got.Seen, []int{9, 2}) || got.ByID["a"] != 5 {
 		t.Errorf("Get in the transaction = %+v, want the edited value", got)
 	}
-	if recs, err := tb.changelog(); err != nil || len(recs) != 1 || string(recs[0].Value) != `{"seen":[9,2],"by_id":{"a":5}}` {
-		t.Errorf("changelog = %v, %v; want the edited value", recs, err)
+	if cs := tb.changelog(); len(cs) != 1 || cs[0].err != nil || string(cs[0].rec.Value) != `{"seen":[9,2],"by_id":{"a":5}}` {
+		t.Errorf("changelog = %+v; want the edited value", cs)
 	}
 	tb.abort()
 	if got, _ := tb.Get(0, "k"); !slices.Equal(got.Seen, []int{1}) || got.ByID["a"] != 1 {

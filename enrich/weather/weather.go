@@ -5,7 +5,11 @@
 // SPEC §4.1: "Each order gets the latest weather observation of its city at or before
 // placed_at. is_rain = condition ∈ {rainy, stormy}. Weather changes arrive rarely and are
 // small: every enricher instance keeps the whole weather state." Prune bounds that state
-// without changing any answer at or after the pruning horizon.
+// without changing any answer at or after the pruning horizon; with a Retention, every Add
+// prunes its city to that long before the city's newest observation, so that a long-running
+// enricher holds what a restarted one loads from the weather topic (each city's latest
+// observation for ever, every observation of the last 7 days) rather than every one since
+// it started.
 package weather
 
 import (
@@ -76,6 +80,11 @@ type key struct {
 // a write lock, At and Len a read lock, so one goroutine can feed the weather topic while
 // others enrich orders. It must not be copied after first use.
 type Store struct {
+	// Retention, when positive, bounds each city's history: an observation older than the
+	// city's newest by more than this is dropped, but for the one in force then. Set it
+	// before the first Add.
+	Retention time.Duration
+
 	mu     sync.RWMutex
 	cities map[int32][]Observation // per city, sorted by (ObservedAt, ID)
 	byID   map[int64]key
@@ -116,6 +125,10 @@ func (s *Store) Add(o Observation) error {
 	i, _ := slices.BinarySearchFunc(list, o, compare)
 	s.cities[o.CityID] = slices.Insert(list, i, o)
 	s.byID[o.ID] = key{o.CityID, o.ObservedAt}
+	if s.Retention > 0 {
+		list := s.cities[o.CityID]
+		s.pruneCity(o.CityID, list[len(list)-1].ObservedAt.Add(-s.Retention))
+	}
 	return nil
 }
 
@@ -162,19 +175,25 @@ func (s *Store) Prune(before time.Time) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dropped := 0
-	for city, list := range s.cities {
-		// keep is the index of the newest observation at or before the horizon.
-		keep := upTo(list, before) - 1
-		if keep <= 0 {
-			continue
-		}
-		for _, o := range list[:keep] {
-			delete(s.byID, o.ID)
-		}
-		s.cities[city] = slices.Delete(list, 0, keep)
-		dropped += keep
+	for city := range s.cities {
+		dropped += s.pruneCity(city, before)
 	}
 	return dropped
+}
+
+// pruneCity is Prune for one city. The caller holds the write lock.
+func (s *Store) pruneCity(city int32, before time.Time) int {
+	list := s.cities[city]
+	// keep is the index of the newest observation at or before the horizon.
+	keep := upTo(list, before) - 1
+	if keep <= 0 {
+		return 0
+	}
+	for _, o := range list[:keep] {
+		delete(s.byID, o.ID)
+	}
+	s.cities[city] = slices.Delete(list, 0, keep)
+	return keep
 }
 
 // Len is the number of observations held, over all cities.

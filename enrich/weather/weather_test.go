@@ -238,3 +238,44 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	<-done
 }
+
+// TestRetentionBoundsTheStore: a month of observations, every 5 minutes in 24 cities, in
+// a store that keeps a day: each city's list never holds more than the observation in force
+// a day before its newest and those after it, and answers within that day as an unpruned
+// store does.
+func TestRetentionBoundsTheStore(t *testing.T) {
+	s := Store{Retention: 24 * time.Hour}
+	var all Store
+	id := int64(0)
+	most := 0
+	for m := 0; m <= 30*24*60; m += 5 {
+		for city := int32(1); city <= 24; city++ {
+			id++
+			o := obs(id, city, m, Sunny)
+			if id%7 == 0 {
+				o.Condition = Rainy
+			}
+			if err := s.Add(o); err != nil {
+				t.Fatal(err)
+			}
+			if err := all.Add(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		most = max(most, s.Len())
+		for _, back := range []int{0, 3, 24*60 - 1} {
+			at := t0.Add(time.Duration(m-back) * time.Minute)
+			for _, city := range []int32{1, 24} {
+				got, ok1 := s.At(city, at)
+				want, ok2 := all.At(city, at)
+				if ok1 != ok2 || got != want {
+					t.Fatalf("minute %d, city %d: %d minutes back %v, unpruned %v", m, city, back, got, want)
+				}
+			}
+		}
+	}
+	// Per city: a day of observations every 5 minutes, both ends included.
+	if perCity := 24*12 + 1; most != perCity*24 || all.Len() != 24*(30*24*12+1) {
+		t.Errorf("pruned store held up to %d observations, want %d (the unpruned one %d)", most, perCity*24, all.Len())
+	}
+}

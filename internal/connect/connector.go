@@ -3,9 +3,12 @@ package connect
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flavortrend/flavortrend/internal/topics"
 )
 
 // Tables are the PostgreSQL tables captured by CDC (SPEC §2; customers is not captured),
@@ -20,6 +23,16 @@ var Tables = []string{
 
 const heartbeatTable = "cdc_heartbeat"
 
+// Reference are the tables whose topics state is rebuilt from (SPEC §3): the enricher's
+// dimensions and the ingester's reference mirrors. Their topics are compacted, and so is
+// the weather's, keyed by city (its latest observation per city is the dimension).
+var Reference = []string{"cities", "restaurants", "menu_items", "couriers"}
+
+// rebuiltFrom are the tables of the compacted topics: Reference and weather_observations.
+func rebuiltFrom() []string {
+	return append(append([]string(nil), Reference...), "weather_observations")
+}
+
 // Connector describes the Debezium PostgreSQL connector of one deployment.
 type Connector struct {
 	Name        string        // connector name in Kafka Connect
@@ -29,6 +42,16 @@ type Connector struct {
 	Publication string        // publication name
 	Heartbeat   time.Duration // heartbeat interval; 0 disables it
 	Partitions  int           // partitions of the topics Connect creates
+}
+
+// RebuiltTopics are the CDC topics that must be compacted, with their policy, for
+// topics.Ensure: the topics of a running installation are migrated by cdc register.
+func (c Connector) RebuiltTopics() []topics.Spec {
+	var specs []topics.Spec
+	for _, t := range rebuiltFrom() {
+		specs = append(specs, topics.Spec{Name: c.Topic(t), Partitions: int32(c.Partitions), Policy: topics.Compacted(topics.History)})
+	}
+	return specs
 }
 
 // Topic returns the CDC topic of a table.
@@ -61,6 +84,10 @@ func (c Connector) Config() (map[string]string, error) {
 	for _, t := range append(append([]string(nil), Tables...), heartbeatTable) {
 		include = append(include, "public."+t)
 	}
+	rebuilt := make([]string, 0, len(rebuiltFrom()))
+	for _, t := range rebuiltFrom() {
+		rebuilt = append(rebuilt, regexp.QuoteMeta(c.Topic(t)))
+	}
 	cfg := map[string]string{
 		"connector.class":                           "io.debezium.connector.postgresql.PostgresConnector",
 		"tasks.max":                                 "1",
@@ -86,7 +113,18 @@ func (c Connector) Config() (map[string]string, error) {
 		"value.converter.schemas.enable":            "false",
 		"topic.creation.default.partitions":         strconv.Itoa(c.Partitions),
 		"topic.creation.default.replication.factor": "1",
-		"topic.creation.default.retention.ms":       strconv.FormatInt((7 * 24 * time.Hour).Milliseconds(), 10),
+		"topic.creation.default.retention.ms":       strconv.FormatInt(topics.History.Milliseconds(), 10),
+		// The topics state is rebuilt from keep the latest record per key for ever, and every
+		// record for 7 days (package topics). The weather's key is its city, so that its
+		// compacted topic keeps each city's latest observation.
+		"topic.creation.groups":                     "rebuilt",
+		"topic.creation.rebuilt.include":            strings.Join(rebuilt, ","),
+		"topic.creation.rebuilt.partitions":         strconv.Itoa(c.Partitions),
+		"topic.creation.rebuilt.replication.factor": "1",
+		"message.key.columns":                       "public.weather_observations:city_id",
+	}
+	for k, v := range topics.Compacted(topics.History) {
+		cfg["topic.creation.rebuilt."+k] = v
 	}
 	if c.Heartbeat > 0 {
 		cfg["heartbeat.interval.ms"] = strconv.FormatInt(c.Heartbeat.Milliseconds(), 10)

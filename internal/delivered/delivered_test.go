@@ -98,10 +98,10 @@ func TestReadAndSeal(t *testing.T) {
 		version{1, 1, 10, 7, "delivered", h10.Add(15 * time.Minute), "20", 5, 0, old},
 		version{1, 1, 10, 7, "delivered", h10.Add(15 * time.Minute), "20", 5, 0, old}, // a replay
 		version{2, 2, 20, 8, "delivered", h10.Add(40 * time.Minute), "15.5", 6, 0, old},
-		version{3, 1, 30, 7, "delivered", h10.Add(65 * time.Minute), "30.25", 7, 0, old},
-		version{4, 1, 11, 0, "cancelled", h10.Add(70 * time.Minute), "99", 8, 0, old},
-		version{5, 2, 21, 8, "delivered", h10.Add(110 * time.Minute), "40", 9, 0, old},
-		version{5, 2, 21, 8, "", h10.Add(110 * time.Minute), "0", 10, 1, old},          // deleted
+		version{1027, 1, 30, 7, "delivered", h10.Add(65 * time.Minute), "30.25", 7, 0, old},
+		version{1028, 1, 11, 0, "cancelled", h10.Add(70 * time.Minute), "99", 8, 0, old},
+		version{1029, 2, 21, 8, "delivered", h10.Add(110 * time.Minute), "40", 9, 0, old},
+		version{1029, 2, 21, 8, "", h10.Add(110 * time.Minute), "0", 10, 1, old},       // deleted
 		version{1, 1, 10, 7, "delivered", h10.Add(15 * time.Minute), "21", 11, 0, old}, // a correction
 	)
 	want := "10:00 ci1 1 21000 60; 10:00 ci2 1 15500 60; 11:00 ci1 1 30250 60"
@@ -118,7 +118,7 @@ func TestReadAndSeal(t *testing.T) {
 	}
 	sealed := testenv.Strings(t, conn, `SELECT concat(toString(hour), ' ', dim, ' ', toString(key), ' ', toString(city_id), ' ',
 		toString(delivered_orders), ' ', toString(revenue_millimes), ' ', toString(delivery_seconds))
-		FROM `+ch.Database+`.delivered_per_hour_sealed FINAL ORDER BY hour, dim, key`)
+		FROM `+ch.Database+`.delivered_city_hour_sealed FINAL ORDER BY hour, dim, key`)
 	if got, want := strings.Join(sealed, "; "), "2026-11-20 10:00:00 city 1 1 1 21000 3600; 2026-11-20 10:00:00 city 2 2 1 15500 3600; "+
 		"2026-11-20 10:00:00 courier 7 1 1 21000 3600; 2026-11-20 10:00:00 courier 8 2 1 15500 3600; "+
 		"2026-11-20 10:00:00 restaurant 10 1 1 21000 3600; 2026-11-20 10:00:00 restaurant 20 2 1 15500 3600; "+
@@ -140,15 +140,17 @@ func TestReadAndSeal(t *testing.T) {
 		t.Fatalf("partial hours: %s", got)
 	}
 
-	// The seal is what is read: a delete carries no hour, so the sealed hour still counts
-	// order 3 until the hour changes again (sql/clickhouse/0007).
-	insert(t, conn, ch.Database, version{3, 1, 30, 7, "", h10.Add(65 * time.Minute), "0", 12, 1, old})
+	// A delete, ingested now, carries no hour, but order 1027's block of ids is 11:00's: the
+	// hour's seal is no longer valid, and the hour is summed live without it until it is sealed
+	// again more than Margin after the change (sql/clickhouse/0010). 10:00's orders are in
+	// another block: its seal is still read.
+	insert(t, conn, ch.Database, version{1027, 1, 30, 7, "", h10.Add(65 * time.Minute), "0", 12, 1, 0})
+	want = "10:00 ci1 1 21000 60; 10:00 ci2 1 15500 60"
 	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
 		t.Fatalf("read after a delete:\n got %s\nwant %s", got, want)
 	}
-	// A new delivered version of 11:00, ingested now, invalidates its seal: the hour is summed
-	// live (without order 3) until it is sealed again more than Margin after the change.
-	insert(t, conn, ch.Database, version{6, 3, 31, 0, "delivered", h10.Add(90 * time.Minute), "12.125", 13, 0, 0})
+	// A new delivered version of 11:00, ingested now, changes the hour too.
+	insert(t, conn, ch.Database, version{1030, 3, 31, 0, "delivered", h10.Add(90 * time.Minute), "12.125", 13, 0, 0})
 	want = "10:00 ci1 1 21000 60; 10:00 ci2 1 15500 60; 11:00 ci3 1 12125 60"
 	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
 		t.Fatalf("read after a change:\n got %s\nwant %s", got, want)
@@ -159,14 +161,14 @@ func TestReadAndSeal(t *testing.T) {
 	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
 		t.Fatalf("read after resealing:\n got %s\nwant %s", got, want)
 	}
-	// Order 6 had no courier: key 0.
+	// Order 1030 had no courier: key 0.
 	if got := readDim(t, s, Courier, h10, h10.Add(2*time.Hour), 0); got != "10:00 co7 1 21000 60; 10:00 co8 1 15500 60; 11:00 co0 1 12125 60" {
 		t.Fatalf("couriers after resealing: %s", got)
 	}
 
 	// A seal that wrote its rows but not yet its marker is not read.
-	if err := conn.Exec(ctx, `INSERT INTO `+ch.Database+`.delivered_per_hour_sealed
-		SELECT hour, 'city', 1, 1, sealed_at + 10, 999, 999999, 0 FROM `+ch.Database+`.delivered_sealed_hours FINAL WHERE hour = ?`, h10); err != nil {
+	if err := conn.Exec(ctx, `INSERT INTO `+ch.Database+`.delivered_city_hour_sealed
+		SELECT hour, 'city', 1, 1, sealed_at + 10, 999, 999999, 0 FROM `+ch.Database+`.delivered_city_sealed_hours FINAL WHERE hour = ?`, h10); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
@@ -188,9 +190,9 @@ func TestReadAndSeal(t *testing.T) {
 	}
 
 	// Two sealers that took the same T wrote 10:00 twice: the copies count once.
-	if err := conn.Exec(ctx, `INSERT INTO `+ch.Database+`.delivered_per_hour_sealed
-		SELECT * FROM `+ch.Database+`.delivered_per_hour_sealed
-		WHERE hour = ? AND sealed_at = (SELECT max(sealed_at) FROM `+ch.Database+`.delivered_sealed_hours WHERE hour = ?)`, h10, h10); err != nil {
+	if err := conn.Exec(ctx, `INSERT INTO `+ch.Database+`.delivered_city_hour_sealed
+		SELECT * FROM `+ch.Database+`.delivered_city_hour_sealed
+		WHERE hour = ? AND sealed_at = (SELECT max(sealed_at) FROM `+ch.Database+`.delivered_city_sealed_hours WHERE hour = ?)`, h10, h10); err != nil {
 		t.Fatal(err)
 	}
 	if got := readDim(t, s, Restaurant, h10, h10.Add(time.Hour), 0); got != "10:00 re10 1 21000 60; 10:00 re20 1 15500 60" {
@@ -198,12 +200,97 @@ func TestReadAndSeal(t *testing.T) {
 	}
 
 	// A courier of two cities is in the city of its earliest hour: courier 8 delivered order 2
-	// in city 2 at 10:40 (sealed) and now order 7 in city 4 at 11:20 (live).
-	insert(t, conn, ch.Database, version{7, 4, 40, 8, "delivered", h10.Add(80 * time.Minute), "10", 14, 0, 0})
+	// in city 2 at 10:40 (sealed) and now order 1031 in city 4 at 11:20 (live).
+	insert(t, conn, ch.Database, version{1031, 4, 40, 8, "delivered", h10.Add(80 * time.Minute), "10", 14, 0, 0})
 	if got := sums(t, s, Courier, h10, h10.Add(2*time.Hour), 0, Window); got != "co0 1 12125 60 ci3; co7 1 21000 60 ci1; co8 2 25500 120 ci2" {
 		t.Fatalf("courier sums: %s", got)
 	}
 	if got := sums(t, s, Courier, h10, h10.Add(2*time.Hour), 4, Window); got != "co8 1 10000 60 ci4" {
 		t.Fatalf("courier sums in city 4: %s", got)
 	}
+}
+
+// An order that leaves a sealed hour changes the hour it leaves, though its new version names
+// another hour or none: a delete, delivered_at moved to another hour, a status leaving
+// delivered. Each is seen at once (the hour is summed live) and by the next seal.
+func TestOrdersLeavingASealedHour(t *testing.T) {
+	conn, ch := testenv.ClickHouse(t)
+	s := Store{Conn: conn, Database: ch.Database}
+	ctx := context.Background()
+	old := 10 * time.Minute
+	insert(t, conn, ch.Database,
+		version{1, 1, 10, 7, "delivered", h10.Add(15 * time.Minute), "10", 1, 0, old},
+		version{2, 1, 10, 7, "delivered", h10.Add(30 * time.Minute), "20", 2, 0, old},
+		version{3, 2, 20, 8, "delivered", h10.Add(45 * time.Minute), "30", 3, 0, old},
+		version{1025, 1, 10, 7, "delivered", h10.Add(75 * time.Minute), "40", 4, 0, old},
+	)
+	if n, err := s.Family().Seal(ctx); err != nil || n != 2 {
+		t.Fatalf("seal: %d hours, %v; want 2", n, err)
+	}
+	want := "10:00 ci1 2 30000 120; 10:00 ci2 1 30000 60; 11:00 ci1 1 40000 60"
+	if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
+		t.Fatalf("sealed read:\n got %s\nwant %s", got, want)
+	}
+
+	// Ingested now: 1 deleted, 2 delivered at 11:30 instead of 10:30, 3 cancelled after delivery.
+	insert(t, conn, ch.Database,
+		version{1, 0, 0, 0, "", h10, "0", 5, 1, 0},
+		version{2, 1, 10, 7, "delivered", h10.Add(90 * time.Minute), "20", 6, 0, 0},
+		version{3, 2, 20, 8, "cancelled", h10.Add(45 * time.Minute), "30", 7, 0, 0},
+	)
+	want = "11:00 ci1 2 60000 120"
+	check := func(when string) {
+		t.Helper()
+		if got := read(t, s, h10, h10.Add(2*time.Hour), 0); got != want {
+			t.Fatalf("read %s:\n got %s\nwant %s", when, got, want)
+		}
+		// The hour left empty, read alone (wholly inside the window, so from its seal if valid).
+		if got := sums(t, s, City, h10, h10.Add(time.Hour), 0, Window); got != "" {
+			t.Fatalf("10:00 %s: %s, want none", when, got)
+		}
+		if got := sums(t, s, Courier, h10, h10.Add(2*time.Hour), 0, Window); got != "co7 2 60000 120 ci1" {
+			t.Fatalf("couriers %s: %s", when, got)
+		}
+	}
+	check("after the changes")
+	// Both hours changed (10:00 through its blocks, 11:00 through 2's new delivered version),
+	// but their seals stay invalid until sealed more than Margin after the changes.
+	if n, err := s.Family().Seal(ctx); err != nil || n != 2 {
+		t.Fatalf("seal after the changes: %d hours, %v; want 2", n, err)
+	}
+	check("after resealing")
+}
+
+// A courier that delivered in two cities in one hour, and the orders without a courier (key 0)
+// of two cities: a sealed read of one city counts that city's orders only, as the live sum.
+func TestKeysOfTwoCitiesInOneHour(t *testing.T) {
+	conn, ch := testenv.ClickHouse(t)
+	s := Store{Conn: conn, Database: ch.Database}
+	old := 10 * time.Minute
+	insert(t, conn, ch.Database,
+		version{1, 1, 10, 7, "delivered", h10.Add(10 * time.Minute), "10", 1, 0, old},
+		version{2, 2, 20, 7, "delivered", h10.Add(20 * time.Minute), "20", 2, 0, old},
+		version{3, 1, 10, 0, "delivered", h10.Add(30 * time.Minute), "30", 3, 0, old},
+		version{4, 2, 20, 0, "delivered", h10.Add(40 * time.Minute), "40", 4, 0, old},
+	)
+	check := func(when string) {
+		t.Helper()
+		for _, c := range []struct {
+			city int32
+			want string
+		}{
+			{0, "co0 2 70000 120 ci1; co7 2 30000 120 ci1"},
+			{1, "co0 1 30000 60 ci1; co7 1 10000 60 ci1"},
+			{2, "co0 1 40000 60 ci2; co7 1 20000 60 ci2"},
+		} {
+			if got := sums(t, s, Courier, h10, h10.Add(time.Hour), c.city, Window); got != c.want {
+				t.Fatalf("couriers of city %d %s:\n got %s\nwant %s", c.city, when, got, c.want)
+			}
+		}
+	}
+	check("live")
+	if n, err := s.Family().Seal(context.Background()); err != nil || n != 1 {
+		t.Fatalf("seal: %d hours, %v; want 1", n, err)
+	}
+	check("sealed")
 }

@@ -7,10 +7,13 @@
 // changes when a version of one of its orders, an enriched order placed in it, a line of one
 // of its orders or a delete of one of them is ingested; the lines and the deletes carry no
 // placed_at, so their changes are kept per block of order ids and an hour takes those of the
-// blocks of its order-id range. Dishes and Weather take the valid seals of the hours wholly
-// inside the window and compute the rest live from the sources, as the reads did before the
-// seals (FINAL within the window's id bounds), so their answer never depends on whether or
-// when the sealer ran.
+// blocks of its order-id range. Every version of an order or of a line, tombstones included,
+// is also kept by the block of its own id (block_changes_state, sql/clickhouse/0010), and an
+// hour takes those of the blocks of its orders' and lines' id ranges: a placed_at moved to
+// another hour, a line moved to another order or deleted, change the hour they leave. Dishes
+// and Weather take the valid seals of the hours wholly inside the window and compute the rest
+// live from the sources, as the reads did before the seals (FINAL within the window's id
+// bounds), so their answer never depends on whether or when the sealer ran.
 package placed
 
 import (
@@ -69,10 +72,11 @@ func (s Store) Family() seal.Family {
 }
 
 // changes are the hours of placed_at that overlap [from, to) with an order or an enriched
-// order, each with its last change, that of the order lines of its blocks of order ids
+// order, each with its last change, that of the order lines of its blocks of order ids and
+// that of every version of its orders and of their lines (block_changes_state, 0010)
 // included, and the id ranges of its orders and of their lines (IDs: orders, lines). The
 // hours' changes and their order ids are read at the same time, then the changes and the line
-// ids of the blocks of those ids.
+// ids of the blocks of those ids, then the changes of the blocks of those line ids.
 func (s Store) changes(ctx context.Context, from, to time.Time) ([]seal.Change, error) {
 	var changed map[time.Time]time.Time
 	var orders map[time.Time][2]int64
@@ -91,10 +95,35 @@ func (s Store) changes(ctx context.Context, from, to time.Time) ([]seal.Change, 
 		return nil, err
 	}
 	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	all := make([][2]int64, 0, len(orders))
 	for _, r := range orders {
 		first, last = min(first, r[0]/orderBlock), max(last, r[1]/orderBlock)
+		all = append(all, r)
 	}
-	blockChanged, lineIDs, err := s.blocks(ctx, first, last)
+	var blockChanged map[int64]time.Time
+	var lineIDs map[int64][2]int64
+	var orderBlocks seal.Blocks
+	g, gctx = errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		blockChanged, lineIDs, err = s.blocks(gctx, first, last)
+		return err
+	})
+	g.Go(func() error {
+		bounds := seal.Bounds(all...)
+		var err error
+		orderBlocks, err = seal.ReadBlocks(gctx, s.Conn, s.table("block_changes_state"), "orders", bounds[0], bounds[1])
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var allLines [][2]int64
+	for _, r := range lineIDs {
+		allLines = append(allLines, r)
+	}
+	bounds := seal.Bounds(allLines...)
+	lineBlocks, err := seal.ReadBlocks(ctx, s.Conn, s.table("block_changes_state"), "order_items", bounds[0], bounds[1])
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +149,14 @@ func (s Store) changes(ctx context.Context, from, to time.Time) ([]seal.Change, 
 				} else {
 					lines = [2]int64{min(lines[0], r[0]), max(lines[1], r[1])}
 				}
+			}
+		}
+		// Every order ever placed in the hour is within its ids, and every line ever of one of
+		// them within its lines: a change of one (placed_at moved away, a delete, a line moved
+		// to another order or deleted) is one of their blocks'.
+		for _, b := range []time.Time{orderBlocks.Last(ids), lineBlocks.Last(lines)} {
+			if b.After(at) {
+				at = b
 			}
 		}
 		out = append(out, seal.Change{Hour: hour, At: at, IDs: [][2]int64{ids, lines}})
@@ -280,16 +317,19 @@ func (s Store) dishSpans(spans []seal.Span, city int32) (lines string, lineArgs 
 // weather is the query of the orders per hour, city and weather placed in the spans in one
 // city (0: all): orders_enriched FINAL, each joined with its delivered version in the orders
 // mirror (FINAL, not deleted, within the spans' order ids). Columns: hour, city, cond, rain,
-// rush, n (placed), done (delivered) and sec (their delivery seconds).
+// rush, n (placed), done (delivered) and sec (their delivery seconds). The join is by order id
+// alone: an enriched order keeps the placed_at of its placement, while the mirror's may move
+// later, and a condition on the mirror's would make the answer depend on how the window is
+// cut into spans (each within its hours' ids, which hold every order ever placed in them).
 func (s Store) weather(spans []seal.Span, city int32) (string, []any) {
 	placed, delivered := make([]string, len(spans)), make([]string, len(spans))
 	placedArgs := []any{city, city}
 	var deliveredArgs []any
 	for i, span := range spans {
 		placed[i] = "(placed_at >= ? AND placed_at < ?)"
-		delivered[i] = "(id >= ? AND id <= ? AND placed_at >= ? AND placed_at < ?)"
+		delivered[i] = "(id >= ? AND id <= ?)"
 		placedArgs = append(placedArgs, span.From.UTC(), span.To.UTC())
-		deliveredArgs = append(deliveredArgs, span.IDs[0][0], span.IDs[0][1], span.From.UTC(), span.To.UTC())
+		deliveredArgs = append(deliveredArgs, span.IDs[0][0], span.IDs[0][1])
 	}
 	return `SELECT toStartOfHour(placed_at) AS hour, city_id AS city, weather_condition AS cond, is_rain AS rain,
 			is_rush_hour AS rush, count() AS n, sum(delivered) AS done, sum(seconds) AS sec

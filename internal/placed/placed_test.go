@@ -3,6 +3,7 @@ package placed
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,17 @@ func order(db string, id, city int, status, placed, delivered string, version in
 }
 
 func line(db string, id, order, dish, qty int, price string) string {
+	return lineVersion(db, id, order, dish, qty, price, 1)
+}
+
+// lineVersion is a version of an order line; lineDeleted its tombstone, which carries only its id.
+func lineVersion(db string, id, order, dish, qty int, price string, version int) string {
 	return fmt.Sprintf(`INSERT INTO %s.order_items (id, order_id, menu_item_id, qty, unit_price, _version, _ingested_at)
-		SELECT %d, %d, %d, %d, toDecimal32('%s', 3), 1, $ingested`, db, id, order, dish, qty, price)
+		SELECT %d, %d, %d, %d, toDecimal32('%s', 3), %d, $ingested`, db, id, order, dish, qty, price, version)
+}
+
+func lineDeleted(db string, id, version int) string {
+	return fmt.Sprintf(`INSERT INTO %s.order_items (id, _version, _is_deleted, _ingested_at) SELECT %d, %d, 1, $ingested`, db, id, version)
 }
 
 func enriched(db string, id, city int, placed, condition string, rain, rush int) string {
@@ -86,7 +96,7 @@ func weather(t *testing.T, s Store, from, to time.Time, city int32) string {
 }
 
 // The orders of three hours (times 2026-11-20 UTC; minutes = delivered − placed), each hour's
-// ids in their own block of 1024:
+// order ids, and its lines' ids, in their own block of 1024:
 //
 //	order city status     placed delivered lines (dish × qty at price)        weather at placement
 //	1     1    delivered  10:05  10:45 (40) 501 × 2 at 12, 502 × 1 at 3.5      rainy (rain), not rush
@@ -114,8 +124,8 @@ func TestSealAndRead(t *testing.T) {
 		order(db, 2050, 1, "delivered", "11:40", "12:10", 6, false),
 		order(db, 3073, 1, "delivered", "12:15", "12:50", 7, false),
 		line(db, 11, 1, 501, 2, "12"), line(db, 12, 1, 502, 1, "3.5"), line(db, 21, 2, 501, 1, "12"), line(db, 21, 2, 501, 1, "12"),
-		line(db, 31, 3, 502, 4, "3.5"), line(db, 41, 2049, 601, 3, "15"), line(db, 51, 2050, 501, 1, "12.5"),
-		line(db, 61, 3073, 601, 1, "15"),
+		line(db, 31, 3, 502, 4, "3.5"), line(db, 1041, 2049, 601, 3, "15"), line(db, 1051, 2050, 501, 1, "12.5"),
+		line(db, 2061, 3073, 601, 1, "15"),
 		enriched(db, 1, 1, "10:05", "rainy", 1, 0), enriched(db, 2, 1, "10:20", "sunny", 0, 0), enriched(db, 2, 1, "10:20", "sunny", 0, 0),
 		enriched(db, 3, 2, "10:30", "rainy", 1, 0), enriched(db, 2049, 2, "11:10", "", 0, 1),
 		enriched(db, 2050, 1, "11:40", "sunny", 0, 1), enriched(db, 3073, 1, "12:15", "sunny", 0, 1),
@@ -179,7 +189,7 @@ func TestSealAndRead(t *testing.T) {
 
 	// A line of order 2049 ingested late: the lines carry no placed_at, but their block of
 	// order ids is 11:00's, whose seal no longer counts (10:00 and 12:00 keep theirs).
-	exec(t, conn, 0, line(db, 42, 2049, 502, 2, "3.5"))
+	exec(t, conn, 0, line(db, 1042, 2049, 502, 2, "3.5"))
 	wantDishes = "501 4 3 48500; 502 3 2 10500; 601 4 2 60000"
 	check("after a late line")
 	if n, err := s.Family().Seal(ctx); err != nil || n != 1 {
@@ -213,4 +223,114 @@ func TestSealAndRead(t *testing.T) {
 		`INSERT INTO `+db+`.placed_weather_sealed (hour, city_id, weather_condition, is_rain, is_rush_hour, sealed_at, placed_orders)
 		SELECT hour, 1, 'rainy', 1, 0, sealed_at + 10, 999 FROM `+db+`.placed_sealed_hours FINAL WHERE hour = `+at("10:00"))
 	check("during a seal")
+}
+
+// Rows that leave a sealed hour change the hour they leave, though their new versions name
+// another hour or none: a deleted line (its tombstone carries only its id), a line moved to an
+// order of another hour, an order whose placed_at moved to another hour. Each is seen at once
+// and by the next seal, and the hours read one by one add up to the window read at once. The
+// seals take an injected T, ten minutes apart, so that each stage's changes come after the
+// last seal and before the next.
+func TestRowsLeavingASealedHour(t *testing.T) {
+	conn, ch := testenv.ClickHouse(t)
+	s := Store{Conn: conn, Database: ch.Database}
+	ctx := context.Background()
+	db := ch.Database
+	var base time.Time
+	if err := conn.QueryRow(ctx, `SELECT now()`).Scan(&base); err != nil {
+		t.Fatal(err)
+	}
+	seal := func(stage, want int) {
+		t.Helper()
+		f := s.Family()
+		f.Clock = func(context.Context) (time.Time, error) {
+			return base.Add(time.Duration(stage) * 10 * time.Minute), nil
+		}
+		if n, err := f.Seal(ctx); err != nil || n != want {
+			t.Fatalf("seal %d: %d hours, %v; want %d", stage, n, err, want)
+		}
+	}
+	exec(t, conn, 10*time.Minute,
+		order(db, 1, 1, "delivered", "10:05", "10:45", 1, false),
+		order(db, 2, 1, "delivered", "10:20", "10:55", 2, false),
+		order(db, 1025, 1, "delivered", "11:10", "11:40", 3, false),
+		line(db, 11, 1, 501, 2, "12"), line(db, 12, 1, 502, 1, "3.5"), line(db, 21, 2, 501, 1, "12"), line(db, 1031, 1025, 601, 1, "15"),
+		enriched(db, 1, 1, "10:05", "rainy", 1, 0), enriched(db, 2, 1, "10:20", "sunny", 0, 0), enriched(db, 1025, 1, "11:10", "sunny", 0, 1),
+	)
+	seal(0, 2)
+	h11, h12 := h10.Add(time.Hour), h10.Add(2*time.Hour)
+	var want10, want11, weather10 string
+	weather11 := `"sunny" dry rush 1 1 30`
+	check := func(when string) {
+		t.Helper()
+		for _, c := range []struct {
+			what      string
+			got, want string
+		}{
+			{"dishes 10:00", dishes(t, s, h10, h11, 0), want10},
+			{"dishes 11:00", dishes(t, s, h11, h12, 0), want11},
+			{"dishes 10:00 of city 1", dishes(t, s, h10, h11, 1), want10},
+			{"weather 10:00", weather(t, s, h10, h11, 0), weather10},
+			{"weather 11:00", weather(t, s, h11, h12, 0), weather11},
+		} {
+			if c.got != c.want {
+				t.Fatalf("%s %s:\n got %s\nwant %s", c.what, when, c.got, c.want)
+			}
+		}
+		// The window read at once, partly live, is the hours added up.
+		var all []*Dish
+		sum := map[int32]*Dish{}
+		for _, hour := range []time.Time{h10, h11} {
+			rows, err := s.Dishes(ctx, hour, hour.Add(time.Hour), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range rows {
+				if x := sum[d.MenuItemID]; x != nil {
+					x.Units, x.Orders, x.Millimes = x.Units+d.Units, x.Orders+d.Orders, x.Millimes+d.Millimes
+				} else {
+					d := d
+					sum[d.MenuItemID] = &d
+					all = append(all, &d)
+				}
+			}
+		}
+		var b []string
+		for _, d := range all {
+			b = append(b, fmt.Sprintf("%d %d %d %d", d.MenuItemID, d.Units, d.Orders, d.Millimes))
+		}
+		sort.Strings(b)
+		if got, want := dishes(t, s, h10.Add(time.Minute), h12, 0), strings.Join(b, "; "); got != want {
+			t.Fatalf("dishes of the window %s:\n got %s\nwant %s", when, got, want)
+		}
+		if got, want := weather(t, s, h10, h12, 0), weather10+"; "+weather11; got != want {
+			t.Fatalf("weather of the window %s:\n got %s\nwant %s", when, got, want)
+		}
+	}
+	want10, want11 = "501 3 2 36000; 502 1 1 3500", "601 1 1 15000"
+	weather10 = `"rainy" rain non 1 1 40; "sunny" dry non 1 1 35`
+	check("sealed")
+
+	// Line 21 of order 2 deleted.
+	exec(t, conn, 0, lineDeleted(db, 21, 2))
+	want10 = "501 2 1 24000; 502 1 1 3500"
+	check("after a deleted line")
+	seal(1, 1)
+	check("after a deleted line, resealed")
+
+	// Line 12 moved from order 1 (10:00) to order 1025 (11:00).
+	exec(t, conn, -10*time.Minute, lineVersion(db, 12, 1025, 502, 1, "3.5", 2))
+	want10, want11 = "501 2 1 24000", "502 1 1 3500; 601 1 1 15000"
+	check("after a moved line")
+	seal(2, 2)
+	check("after a moved line, resealed")
+
+	// Order 1 placed at 11:05, delivered at 11:50: its lines go with it; its enriched row keeps
+	// the weather of its placement at 10:05, now delivered in 45 minutes.
+	exec(t, conn, -20*time.Minute, order(db, 1, 1, "delivered", "11:05", "11:50", 4, false))
+	want10, want11 = "", "501 2 1 24000; 502 1 1 3500; 601 1 1 15000"
+	weather10 = `"rainy" rain non 1 1 45; "sunny" dry non 1 1 35`
+	check("after a moved placed_at")
+	seal(3, 2)
+	check("after a moved placed_at, resealed")
 }

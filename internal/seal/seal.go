@@ -62,6 +62,9 @@ type Family struct {
 	// Compute computes the hours of span (whole hours) from the sources and writes their rows
 	// stamped t; Seal writes their markers after it.
 	Compute func(ctx context.Context, span Span, t time.Time) error
+	// Clock is the time T a seal takes; nil: the server's now(), the clock of _ingested_at.
+	// Tests inject one to replay changes ingested at chosen times.
+	Clock func(ctx context.Context) (time.Time, error)
 }
 
 // hourState is an hour with an input, when it last changed and its ids, and its newest seal.
@@ -351,8 +354,8 @@ const maxSealSpan = 24 * time.Hour
 // Seal seals every finished hour whose seal is missing or no longer valid, and returns how
 // many it sealed.
 func (f Family) Seal(ctx context.Context) (int, error) {
-	var t time.Time
-	if err := f.Conn.QueryRow(ctx, `SELECT now()`).Scan(&t); err != nil {
+	t, err := f.now(ctx)
+	if err != nil {
 		return 0, fmt.Errorf("seal %s: server time: %w", f.Name, err)
 	}
 	epoch, done := time.Unix(0, 0).UTC(), t.UTC().Truncate(time.Hour)
@@ -381,6 +384,16 @@ func (f Family) Seal(ctx context.Context) (int, error) {
 		run = run[:0]
 	}
 	return len(dirty), nil
+}
+
+// now is the seal's T: Clock's, else the server's.
+func (f Family) now(ctx context.Context) (time.Time, error) {
+	if f.Clock != nil {
+		return f.Clock(ctx)
+	}
+	var t time.Time
+	err := f.Conn.QueryRow(ctx, `SELECT now()`).Scan(&t)
+	return t, err
 }
 
 // sealSpan computes the hours of span and writes their rows, then their markers, at t.

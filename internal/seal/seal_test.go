@@ -44,3 +44,29 @@ func TestValid(t *testing.T) {
 		}
 	}
 }
+
+func TestBlocksLast(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 11, 20, 12, m, 0, 0, time.UTC) }
+	b := Blocks{blocks: []int64{0, 2, 5}, at: []time.Time{at(3), at(1), at(7)}}
+	for _, tc := range []struct {
+		ids  [2]int64
+		want time.Time
+	}{
+		{[2]int64{1000, 2100}, at(3)},       // blocks 0-2: 0 and 2
+		{[2]int64{2048, 2048}, at(1)},       // block 2 alone
+		{[2]int64{3000, 4000}, at(1)},       // blocks 2-3
+		{[2]int64{3072, 5119}, time.Time{}}, // blocks 3-4: none changed
+		{[2]int64{0, 1 << 20}, at(7)},       // all
+		{[2]int64{1, 0}, time.Time{}},       // no ids
+	} {
+		if got := b.Last(tc.ids); !got.Equal(tc.want) {
+			t.Errorf("Last(%v) = %v, want %v", tc.ids, got, tc.want)
+		}
+	}
+	if got := Bounds([2]int64{5, 9}, [2]int64{1, 0}, [2]int64{2, 3}); got != [2]int64{2, 9} {
+		t.Errorf("Bounds = %v, want [2 9]", got)
+	}
+	if got := Bounds([2]int64{1, 0}); got[0] <= got[1] {
+		t.Errorf("Bounds of nothing = %v, want an empty range", got)
+	}
+}

@@ -330,6 +330,27 @@ func TestQueryData(t *testing.T) {
 		heat.Fields[0].Type() != data.FieldTypeTime || values(field(t, heat, "Tunis"))[2] != 31.0 || values(field(t, heat, "Sfax"))[0] != 25.0 {
 		t.Errorf("heatmap: %s", dump(heat))
 	}
+	// With a bucket of a day, each city's minutes are averaged per UTC day (the three minutes
+	// lie in one day, or two around midnight), and the time field carries the bucket width.
+	day := f.query(t, c, map[string]any{"queryType": "heatmap", "window": "1h", "bucket": "1d"})[0]
+	var days []time.Time
+	sums, counts := map[time.Time]float64{}, map[time.Time]float64{}
+	for i := range 3 {
+		d := f.base.Add(time.Duration(10+i) * time.Minute).Truncate(24 * time.Hour)
+		if !slices.ContainsFunc(days, d.Equal) {
+			days = append(days, d)
+		}
+		sums[d] += float64(10*(i+1) + 1) // Tunis
+		counts[d]++
+	}
+	var wantTunis []any
+	for _, d := range days {
+		wantTunis = append(wantTunis, sums[d]/counts[d])
+	}
+	if day.Rows() != len(days) || day.Fields[0].Config == nil || day.Fields[0].Config.Interval != 86400000 ||
+		!slices.Equal(values(field(t, day, "Tunis")), wantTunis) || !day.Fields[0].At(0).(time.Time).Equal(days[0]) {
+		t.Errorf("heatmap by day: %s, want Tunis %v from %v", dump(day), wantTunis, days[0])
+	}
 
 	route := f.query(t, c, map[string]any{"queryType": "route_order", "entityId": "101"})[0]
 	if got := values(field(t, route, "lat")); !slices.Equal(got, []any{36.80, 36.81, 36.82}) || route.Fields[0].Name != "recorded_at" ||
@@ -501,15 +522,21 @@ func TestLiveOrdersStream(t *testing.T) {
 }
 
 // TestHeatmapReplay: the replay answers an empty frame with a channel, then streams the
-// minutes of the heatmap in order.
+// minutes of the heatmap in order — from another plugin process than the one that answered
+// the query, as after a restart: the channel needs no memory of it.
 func TestHeatmapReplay(t *testing.T) {
 	f := newFixture(t)
-	c := startPlugin(t)
-	fs := f.query(t, c, map[string]any{"queryType": "heatmap_replay", "speed": 600})
+	first := startPlugin(t)
+	fs := f.query(t, first, map[string]any{"queryType": "heatmap_replay", "speed": 600})
 	if fs[0].Rows() != 0 || fs[0].Meta == nil || fs[0].Meta.Type != "heatmap-rows" {
 		t.Fatalf("first frame: %s", dump(fs[0]))
 	}
 	path := strings.TrimPrefix(fs[0].Meta.Channel, "ds/flavortrend/")
+	c := startPlugin(t) // restarted
+	sub, err := c.stream.SubscribeStream(context.Background(), &pluginv2.SubscribeStreamRequest{PluginContext: f.pc, Path: path})
+	if err != nil || sub.Status != pluginv2.SubscribeStreamResponse_OK {
+		t.Fatalf("subscribe after a restart: %v %v", sub, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	stream, err := c.stream.RunStream(ctx, &pluginv2.RunStreamRequest{PluginContext: f.pc, Path: path})

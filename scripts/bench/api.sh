@@ -10,6 +10,8 @@
 # and, beside four of them, the same answer computed the way the original did: SQL over the
 # operational PostgreSQL tables. Then scripts/bench/pluginlat drives the data source's binary
 # over gRPC as Grafana does: QueryData per query type, and record → frame on a live channel.
+# Last, scripts/bench/apirss records the API's peak memory while 20 clients ask for the
+# widest windows.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 orders=${FT_BENCH_API_ORDERS:-10000000}
@@ -116,6 +118,14 @@ SELECT 3 * g + k, toInt32(1 + g % $ncour), g, toDateTime(toUInt32($start + g * $
 	10.18 + k / 1000, toDecimal32(20 + k, 1), 3 * g + k, 0, 0
 FROM (SELECT number + 1 AS g FROM numbers($orders)) ARRAY JOIN [0, 1, 2] AS k"
 echo "loaded in $(($(date -u +%s) - t0)) s"
+# The latencies are "over N orders" only if both sides hold N (the join drops an order whose
+# restaurant is missing from the mirror).
+pg_n=$("${psql[@]}" -d "$db" -c "SELECT count(*) FROM orders")
+ch_n=$("${ch[@]}" -q "SELECT count() FROM orders FINAL WHERE _is_deleted = 0")
+if [ "$pg_n" != "$orders" ] || [ "$ch_n" != "$orders" ]; then
+	echo "api bench FAILED: loaded $pg_n orders in PostgreSQL and $ch_n in ClickHouse, want $orders" >&2
+	exit 1
+fi
 
 # A seal covers the changes ingested more than 2 minutes before it (internal/revenue).
 sleep 125
@@ -133,4 +143,19 @@ go build -o "${FT_DATA_DIR:-.data}/bench-gpx_flavortrend" ./plugin/pkg
 go run ./scripts/bench/pluginlat -binary "${FT_DATA_DIR:-.data}/bench-gpx_flavortrend" -ch-addr "127.0.0.1:$ch_port" \
 	-ch-database "$db" -pg-url "$url" -kafka-brokers "127.0.0.1:${FT_KAFKA_PORT:-19092}" -order "$orders" \
 	-requests "$requests" || status=1
+
+# Peak memory under the widest reads: 20 clients ask at once for the heatmap, a replay, the
+# recommendations and the operator actions of the last 31 days, with from alone; the API's
+# peak RSS (VmHWM) is printed. The lists get more rows than their limit first: 50,000
+# operator actions about Sfax and 100,000 recommendations over the 30 days.
+echo "== api: peak RSS, 20 clients asking for the widest windows"
+"${psql[@]}" -d "$db" -c "INSERT INTO operator_actions (at, actor, action, target, params, result)
+SELECT to_timestamp($start + g * 51.84), 'bench', 'scenario.start', 'city:15', '{\"kind\": \"rain\"}', 'ok'
+FROM generate_series(1, 50000) AS g"
+"${ch[@]}" -q "INSERT INTO recommendations (id, city_id, kind, factor, duration_minutes, rationale, details, pressure,
+	created_at, expires_at, _version, _is_deleted, _source_ts_ms)
+SELECT concat('surge-', toString(1 + number % 24), '-', toString(number)), toInt32(1 + number % 24), 'surge', 1.5, 15,
+	'high_demand', 'bench', 80, toDateTime(toUInt32($start + number * 25.92)), toDateTime(toUInt32($start + number * 25.92 + 900)),
+	number, 0, 0 FROM numbers(100000)"
+go run ./scripts/bench/apirss -api "http://$addr" -pid "$api_pid" -clients 20 -rounds "${FT_BENCH_API_RSS_ROUNDS:-3}" || status=1
 exit $status

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench, part 2: flavortrend ingest against ClickHouse's own Kafka table engine on the same
-# change stream (scripts/bench/feed): events/s, the ratio, CPU-seconds per million events, and
-# how many rows each leaves visible twice.
+# change stream (scripts/bench/feed): events/s, the ratio, CPU-seconds per million events.
+# Each side's clock stops when every order's last event is visible; then its result must be
+# exact (every order at its last version, the deleted ones gone) or the bench fails, with no
+# ratio printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 events=${FT_BENCH_EVENTS:-2000000}
@@ -10,12 +12,42 @@ ch_port=${FT_CH_PORT:-19000}
 db=flavortrend_bench
 chq() { clickhouse-client --port "$ch_port" -q "$1"; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # clock ticks (1/100 s)
-# Rows inserted into ClickHouse so far, server-wide. Row counts of the tables cannot tell when
-# a run is done: ReplacingMergeTree merges collapse the versions of a key as it goes.
-inserted() { chq "SELECT value FROM system.events WHERE event = 'InsertedRows'"; }
 ch_pid=$(cat "${FT_DATA_DIR:-.data}/run/clickhouse.pid")
 keys=$((events / 4))
 alive=$((keys - keys / 5))
+# The feed gives event i (from 0) the LSN 1000000 + 56(i + 1), and its last 'keys' events are
+# each order's last: those, and only those, have a version above last_lsn.
+last_lsn=$((1000000 + 56 * 3 * keys))
+# Not the server's InsertedRows: materialized views on the orders mirror, and anyone else's
+# inserts, count there too. A key's newest version survives every merge.
+finished() { chq "SELECT uniqExact(id) FROM $db.$1 WHERE _version > $last_lsn"; }
+wait_finished() { # table, deadline (epoch s)
+	until [ "$(finished "$1")" -ge "$keys" ]; do
+		if [ "$(date +%s)" -gt "$2" ]; then
+			echo "ingest bench FAILED: $1 shows the last event of $(finished "$1") of $keys orders after the time limit" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+}
+check() { # table, label: fails the bench unless the table holds exactly the final state
+	local rows stale
+	rows=$(chq "SELECT count() FROM $db.$1 FINAL WHERE _is_deleted = 0")
+	stale=$(chq "SELECT count() FROM $db.$1 FINAL WHERE _version <= $last_lsn")
+	echo "$2: rows visible (FINAL, not deleted) $rows, want $alive; orders not at their last version $stale, want 0"
+	if [ "$rows" != "$alive" ] || [ "$stale" != 0 ]; then
+		echo "ingest bench FAILED: $2 does not hold the final state of the stream" >&2
+		exit 1
+	fi
+}
+
+ing=
+stop() { # on any exit: nothing of the bench keeps consuming
+	[ -n "$ing" ] && kill -INT "$ing" 2>/dev/null || true
+	chq "DROP TABLE IF EXISTS $db.orders_engine_mv" || true
+	chq "DROP TABLE IF EXISTS $db.orders_queue" || true
+}
+trap stop EXIT
 
 echo "== ingest: flavortrend ingest vs ClickHouse Kafka engine ($events events, $keys orders, $(nproc) cores)"
 go run ./scripts/bench/feed -kafka-brokers "$brokers" -events "$events" -prefix bench -flat-prefix benchflat
@@ -25,17 +57,17 @@ bin/flavortrend migrate -target clickhouse -ch-database "$db" >/dev/null
 # Ours: full envelopes, decoded and applied (updates, deletes), offsets after inserts.
 t0=$(date +%s.%N)
 c0=$(cpu "$ch_pid")
-r0=$(inserted)
 bin/flavortrend ingest -kafka-brokers "$brokers" -topic-prefix bench -group "bench-$RANDOM$RANDOM" \
 	-ch-database "$db" -batch-rows 200000 -flush-interval 1s 2>"${FT_DATA_DIR:-.data}/logs/bench-ingest.log" &
 ing=$!
-until [ "$(inserted)" -ge $((r0 + events)) ]; do sleep 0.2; done
+wait_finished orders $(($(date +%s) + 600))
 t1=$(date +%s.%N)
 ours_cpu=$(cpu "$ing")
 c1=$(cpu "$ch_pid")
 kill -INT "$ing"
 wait "$ing" || true
-ours_rows=$(chq "SELECT count() FROM $db.orders FINAL WHERE _is_deleted = 0")
+ing=
+check orders "flavortrend ingest"
 
 # The peer: Kafka engine → materialized view → a table of the same shape, on the flattened stream.
 chq "CREATE TABLE $db.orders_engine AS $db.orders"
@@ -49,7 +81,6 @@ chq "CREATE TABLE $db.orders_queue (id Int64, customer_id Int32, restaurant_id I
 	kafka_group_name = 'bench-engine-$RANDOM$RANDOM', kafka_format = 'JSONEachRow', kafka_num_consumers = 1"
 t2=$(date +%s.%N)
 c2=$(cpu "$ch_pid")
-r2=$(inserted)
 chq "CREATE MATERIALIZED VIEW $db.orders_engine_mv TO $db.orders_engine AS SELECT id, customer_id, restaurant_id,
 	courier_id, city_id, status, parseDateTimeBestEffort(placed_at) AS placed_at,
 	parseDateTimeBestEffort(accepted_at) AS accepted_at, parseDateTimeBestEffort(picked_up_at) AS picked_up_at,
@@ -60,21 +91,17 @@ chq "CREATE MATERIALIZED VIEW $db.orders_engine_mv TO $db.orders_engine AS SELEC
 	__lsn AS _version, toUInt8(__deleted = 'true') AS _is_deleted, __source_ts_ms AS _source_ts_ms,
 	now() AS _ingested_at
 	FROM $db.orders_queue"
-limit=$(( $(date +%s) + 600 ))
-until [ "$(inserted)" -ge $((r2 + events)) ] || [ "$(date +%s)" -gt "$limit" ]; do sleep 0.2; done
+wait_finished orders_engine $(($(date +%s) + 600))
 t3=$(date +%s.%N)
 c3=$(cpu "$ch_pid")
 chq "DROP TABLE $db.orders_engine_mv"
 chq "DROP TABLE $db.orders_queue"
-engine_total=$(($(inserted) - r2))
-engine_rows=$(chq "SELECT count() FROM $db.orders_engine FINAL WHERE _is_deleted = 0")
+check orders_engine "kafka engine + MV"
 
 awk -v n="$events" -v alive="$alive" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" \
-	-v oc="$ours_cpu" -v c0="$c0" -v c1="$c1" -v c2="$c2" -v c3="$c3" -v orows="$ours_rows" \
-	-v etotal="$engine_total" -v erows="$engine_rows" 'BEGIN {
+	-v oc="$ours_cpu" -v c0="$c0" -v c1="$c1" -v c2="$c2" -v c3="$c3" 'BEGIN {
 	ours = n / (t1 - t0); eng = n / (t3 - t2)
 	printf "flavortrend ingest: %.0f events/s (%.1f s); CPU-s per million events: ingester %.2f + clickhouse %.2f\n", ours, t1 - t0, oc / 100 / (n / 1e6), (c1 - c0) / 100 / (n / 1e6)
 	printf "kafka engine + MV:  %.0f events/s (%.1f s); CPU-s per million events: clickhouse %.2f\n", eng, t3 - t2, (c3 - c2) / 100 / (n / 1e6)
 	printf "ratio: %.2fx the Kafka engine'"'"'s events/s\n", ours / eng
-	printf "rows visible (FINAL, not deleted): ours %d, engine %d, want %d; engine inserted %d rows for %d events\n", orows, erows, alive, etotal, n
 }'

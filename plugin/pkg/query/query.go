@@ -76,6 +76,7 @@ type Model struct {
 	MaxAge       string  `json:"maxAge,omitempty"`
 	ScenarioKind string  `json:"scenarioKind,omitempty"`
 	Speed        float64 `json:"speed,omitempty"`
-	Step         string  `json:"step,omitempty"`
+	Step         string  `json:"step,omitempty"`   // heatmap_replay: event time per frame
+	Bucket       string  `json:"bucket,omitempty"` // heatmap, heatmap_replay: width of a column (the API's bucket)
 	Live         bool    `json:"live,omitempty"`
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -41,9 +40,6 @@ type Instance struct {
 	pg       *pgxpool.Pool
 	views    views.Reader
 	client   *http.Client // to the API, for the controls
-
-	mu       sync.Mutex
-	channels map[string]channel // Live channel path → what it streams
 }
 
 var (
@@ -76,7 +72,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgm
 	handler, _ := api.Handler(api.Config{Timeout: queryTimeout}, &api.Deps{PG: pg, CH: ch, CHDatabase: cfg.ClickHouse.Database,
 		Log: slog.New(slog.DiscardHandler)})
 	return &Instance{settings: cfg, ch: ch, pg: pg, views: views.Reader{API: handler},
-		client: &http.Client{Timeout: queryTimeout}, channels: map[string]channel{}}, nil
+		client: &http.Client{Timeout: queryTimeout}}, nil
 }
 
 // Dispose closes the instance's connections (Grafana calls it when the settings change).
@@ -125,7 +121,9 @@ func (in *Instance) query(ctx context.Context, pc backend.PluginContext, dq back
 		return backend.ErrDataResponse(backend.StatusInternal, fmt.Sprintf("%s: %v", m.QueryType, err))
 	}
 	if query.Streamable[m.QueryType] && (m.Live || isReplay(m.QueryType)) && pc.DataSourceInstanceSettings != nil {
-		in.attachChannel(pc.DataSourceInstanceSettings.UID, m, dq.TimeRange, fs)
+		if err := in.attachChannel(pc.DataSourceInstanceSettings.UID, m, dq.TimeRange, fs); err != nil {
+			return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
+		}
 	}
 	return backend.DataResponse{Frames: fs}
 }

@@ -2,10 +2,10 @@ package source
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -23,15 +23,18 @@ import (
 
 // Grafana Live. A streamable query (live: true, or a replay) answers its frames with a channel
 // in their meta; the front end subscribes to it and Grafana calls RunStream once per channel,
-// however many panels watch it, and cancels it when the last one leaves. The channel path is
-// <queryType>/<hash of the query>; the query itself is the subscription data (and is also kept
-// here, for front ends that subscribe with the path alone).
+// however many panels watch it, and cancels it when the last one leaves. The channel path
+// holds what the stream needs of the query — <queryType>/<key>=<value>/…, strings in
+// base64url — so the plugin keeps nothing per channel: any number of distinct queries costs
+// no memory, and a subscription still works after the plugin restarts or its settings
+// change. Grafana allows channel ids of at most 160 characters ("ds/<uid>/<path>") of
+// [A-Za-z0-9_-=./]; a query that does not fit is answered with an error.
 
 // channel is what a Live channel streams.
 type channel struct {
-	Model query.Model `json:"model"`
-	From  time.Time   `json:"from,omitzero"` // replays: the panel's time range
-	To    time.Time   `json:"to,omitzero"`
+	Model query.Model
+	From  time.Time // replays: the panel's time range
+	To    time.Time
 }
 
 // Replay defaults.
@@ -42,28 +45,129 @@ const (
 
 func isReplay(t query.Type) bool { return t == query.HeatmapReplay || t == query.RouteReplay }
 
-// attachChannel points the first frame at the query's channel and remembers the channel. A
-// replay's frame is emptied: the stream plays it from the start.
-func (in *Instance) attachChannel(uid string, m query.Model, tr backend.TimeRange, fs data.Frames) {
-	if len(fs) == 0 {
-		return
+// The keys of a channel path: strings are base64url (unpadded), times Unix seconds.
+const (
+	keyCity   = "c"
+	keyWindow = "w"
+	keyBucket = "b"
+	keyStep   = "s"
+	keyEntity = "e"
+	keySpeed  = "x"
+	keyFrom   = "f"
+	keyTo     = "t"
+)
+
+var textKeys = map[string]func(*query.Model) *string{
+	keyCity:   func(m *query.Model) *string { return &m.City },
+	keyWindow: func(m *query.Model) *string { return &m.Window },
+	keyBucket: func(m *query.Model) *string { return &m.Bucket },
+	keyStep:   func(m *query.Model) *string { return &m.Step },
+	keyEntity: func(m *query.Model) *string { return &m.EntityID },
+}
+
+// channelPath is the path of what the query streams: only the fields its stream reads, so
+// that panels asking the same differ in nothing else share a channel.
+func channelPath(c channel) string {
+	m := c.Model
+	parts := []string{string(m.QueryType)}
+	text := func(key, v string) {
+		if v != "" {
+			parts = append(parts, key+"="+base64.RawURLEncoding.EncodeToString([]byte(v)))
+		}
 	}
-	m.RefID = ""
+	speed := func() {
+		if m.Speed > 0 {
+			parts = append(parts, keySpeed+"="+strconv.FormatFloat(m.Speed, 'f', -1, 64))
+		}
+	}
+	switch m.QueryType {
+	case query.HeatmapReplay:
+		text(keyWindow, m.Window)
+		text(keyBucket, m.Bucket)
+		text(keyStep, m.Step)
+		speed()
+		if m.Window == "" && !c.From.IsZero() && !c.To.IsZero() { // the view reads the range only without a window
+			parts = append(parts, keyFrom+"="+strconv.FormatInt(c.From.Unix(), 10), keyTo+"="+strconv.FormatInt(c.To.Unix(), 10))
+		}
+	case query.RouteReplay:
+		text(keyEntity, m.EntityID)
+		speed()
+	default: // the live tables and freshness follow one city, or all
+		text(keyCity, m.City)
+	}
+	return strings.Join(parts, "/")
+}
+
+// parseChannel reads a channel path back; false for one channelPath does not write.
+func parseChannel(path string) (channel, bool) {
+	parts := strings.Split(path, "/")
+	c := channel{Model: query.Model{QueryType: query.Type(parts[0])}}
+	if !query.Streamable[c.Model.QueryType] {
+		return c, false
+	}
+	seen := map[string]bool{}
+	for _, part := range parts[1:] {
+		key, v, ok := strings.Cut(part, "=")
+		if !ok || seen[key] {
+			return c, false
+		}
+		seen[key] = true
+		if field, ok := textKeys[key]; ok {
+			b, err := base64.RawURLEncoding.DecodeString(v)
+			if err != nil {
+				return c, false
+			}
+			*field(&c.Model) = string(b)
+			continue
+		}
+		switch key {
+		case keySpeed:
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(x > 0) || math.IsInf(x, 0) {
+				return c, false
+			}
+			c.Model.Speed = x
+		case keyFrom, keyTo:
+			sec, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return c, false
+			}
+			if key == keyFrom {
+				c.From = time.Unix(sec, 0).UTC()
+			} else {
+				c.To = time.Unix(sec, 0).UTC()
+			}
+		default:
+			return c, false
+		}
+	}
+	return c, channelPath(c) == path // one path per channel
+}
+
+// attachChannel points the first frame at the query's channel. A replay's frame is emptied:
+// the stream plays it from the start. A query whose channel id would be longer than Grafana
+// allows is an error.
+func (in *Instance) attachChannel(uid string, m query.Model, tr backend.TimeRange, fs data.Frames) error {
+	if len(fs) == 0 {
+		return nil
+	}
 	c := channel{Model: m}
 	if isReplay(m.QueryType) {
 		c.From, c.To = tr.From.UTC(), tr.To.UTC()
+	}
+	id := live.Channel{Scope: live.ScopeDatasource, Namespace: uid, Path: channelPath(c)}.String()
+	if _, err := live.ParseChannel(id); err != nil {
+		return fmt.Errorf("%s cannot stream: its channel would be %d characters, Grafana allows 160 (shorten city, window, step or bucket)",
+			m.QueryType, len(id))
+	}
+	if isReplay(m.QueryType) {
 		fs[0] = emptied(fs[0])
 	}
-	raw, _ := json.Marshal(c)
-	sum := sha256.Sum256(raw)
-	path := string(m.QueryType) + "/" + hex.EncodeToString(sum[:8])
-	in.mu.Lock()
-	in.channels[path] = c
-	in.mu.Unlock()
 	if fs[0].Meta == nil {
 		fs[0].Meta = &data.FrameMeta{}
 	}
-	fs[0].Meta.Channel = live.Channel{Scope: live.ScopeDatasource, Namespace: uid, Path: path}.String()
+	fs[0].Meta.Channel = id
+	return nil
 }
 
 // emptied is a frame with f's schema and no rows.
@@ -73,21 +177,9 @@ func emptied(f *data.Frame) *data.Frame {
 	return e
 }
 
-// lookup is the channel of a path: from the subscription data when given, else remembered.
-func (in *Instance) lookup(path string, raw json.RawMessage) (channel, bool) {
-	var c channel
-	if len(raw) > 0 && json.Unmarshal(raw, &c) == nil && c.Model.QueryType != "" {
-		return c, strings.HasPrefix(path, string(c.Model.QueryType)+"/")
-	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	c, ok := in.channels[path]
-	return c, ok
-}
-
-// SubscribeStream admits a subscription to a channel the data source answered.
+// SubscribeStream admits a subscription to a channel the data source answers.
 func (in *Instance) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
-	if _, ok := in.lookup(req.Path, req.Data); !ok {
+	if _, ok := parseChannel(req.Path); !ok {
 		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
 	}
 	return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusOK}, nil
@@ -100,7 +192,7 @@ func (in *Instance) PublishStream(context.Context, *backend.PublishStreamRequest
 
 // RunStream feeds one channel until Grafana cancels ctx.
 func (in *Instance) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
-	c, ok := in.lookup(req.Path, req.Data)
+	c, ok := parseChannel(req.Path)
 	if !ok {
 		return fmt.Errorf("unknown channel %s", req.Path)
 	}
@@ -258,7 +350,8 @@ func (in *Instance) pollFreshness(ctx context.Context, c channel, sender *backen
 }
 
 // replayHeatmap plays the pressure heatmap of the channel's time range: each frame adds the
-// minutes of the next step of event time (default 1m), step/speed apart.
+// columns of the next step of event time (default 1m, and never less than the heatmap's
+// bucket, so that a wide range plays one bucket per frame), step/speed apart.
 func (in *Instance) replayHeatmap(ctx context.Context, c channel, sender *backend.StreamSender) error {
 	fs, err := in.views.Read(ctx, c.Model, backend.TimeRange{From: c.From, To: c.To})
 	if err != nil {
@@ -268,6 +361,9 @@ func (in *Instance) replayHeatmap(ctx context.Context, c channel, sender *backen
 	step := time.Minute
 	if d, err := time.ParseDuration(c.Model.Step); err == nil && d > 0 {
 		step = d
+	}
+	if cfg := full.Fields[0].Config; cfg != nil && cfg.Interval > 0 {
+		step = max(step, time.Duration(cfg.Interval)*time.Millisecond)
 	}
 	pause := time.Duration(float64(step) / speed(c.Model))
 	times := full.Fields[0]

@@ -27,8 +27,8 @@ var catalogue = map[query.Type]view{
 		frames: listAndSummary[api.ModelHealthBucket, api.ModelHealthOutput]("buckets")},
 	query.PressureTop:     {path: "/v1/pressure/top", params: window | limit, frames: list[api.CityPressureRank]("cities")},
 	query.PressureSeries:  {path: "/v1/pressure/series", params: window | needCity, frames: list[api.PressurePoint]("points")},
-	query.Heatmap:         {path: "/v1/heatmap", params: window, frames: heatmapRows},
-	query.HeatmapReplay:   {path: "/v1/heatmap", params: window, frames: heatmapRows},
+	query.Heatmap:         {path: "/v1/heatmap", params: window | bucket, frames: heatmapRows},
+	query.HeatmapReplay:   {path: "/v1/heatmap", params: window | bucket, frames: heatmapRows},
 	query.Replay:          {path: "/v1/replay", params: window | needCity, frames: replay},
 	query.OperatorActions: {path: "/v1/actions", params: window | city | limit, frames: list[api.OperatorAction]("actions")},
 	query.AlertsActive:    {path: "/v1/alerts/active", params: city, frames: array[api.ActiveAlert]},
@@ -142,8 +142,9 @@ func freshness(t query.Type, body []byte) (data.Frames, error) {
 	return data.Frames{f}, nil
 }
 
-// heatmapRows is the cities × minutes pressure grid as Grafana's heatmap-rows frame: a time
-// field (the minutes), then one pressure field per city, named after it.
+// heatmapRows is the cities × buckets pressure grid as Grafana's heatmap-rows frame: a time
+// field (the buckets' starts, with the bucket width as its interval), then one pressure
+// field per city, named after it.
 func heatmapRows(t query.Type, body []byte) (data.Frames, error) {
 	var h api.Heatmap
 	if err := json.Unmarshal(body, &h); err != nil {
@@ -154,7 +155,12 @@ func heatmapRows(t query.Type, body []byte) (data.Frames, error) {
 
 // HeatmapFrame builds the heatmap-rows frame of h (also each step of the heatmap replay).
 func HeatmapFrame(name string, h api.Heatmap) *data.Frame {
-	f := data.NewFrame(name, data.NewField("time", nil, h.Minutes))
+	times := data.NewField("time", nil, h.Minutes)
+	if width, err := api.ParseSpan(h.Bucket); err == nil {
+		// Grafana's heatmap takes a column's width from its time field's interval.
+		times.Config = &data.FieldConfig{Interval: float64(width.Milliseconds())}
+	}
+	f := data.NewFrame(name, times)
 	for _, c := range h.Cities {
 		label := c.CityName
 		if label == "" {

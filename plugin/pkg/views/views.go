@@ -34,6 +34,7 @@ const (
 	weeks                      // weeks
 	target                     // target
 	maxAge                     // max_age
+	bucket                     // bucket (heatmap)
 	needCity                   // the read takes exactly one city
 )
 
@@ -161,6 +162,7 @@ func (v view) values(q query.Model, tr backend.TimeRange) (url.Values, error) {
 		set(target, "target", strconv.FormatFloat(q.Target, 'f', -1, 64))
 	}
 	set(maxAge, "max_age", q.MaxAge)
+	set(bucket, "bucket", q.Bucket)
 	return vals, nil
 }
 

@@ -1,7 +1,8 @@
 // Command enrichrate measures, for make bench, how many orders a second the enricher works
 // through with its Kafka transactions on: it waits until the orders CDC topic has stopped
 // growing, runs the enricher (package enrich, in process, fresh groups) over it, and times it
-// from its first output until orders.enriched holds one record per order (the order stage),
+// from its first output until orders.enriched holds one committed record per order, exactly
+// (the order stage; it fails without a rate otherwise),
 // then until the city stage has consumed every city event (both stages). It prints orders/s
 // and the CPU-seconds the process spent per thousand orders for each.
 package main
@@ -103,24 +104,42 @@ func run(brokers []string, prefix string, orders int64, ch config.ClickHouse, tr
 	go func() {
 		done <- enrich.Run(rctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}()
-	// The clock starts at the first output, after the group join and the dimensions' load.
-	var first int64
-	for {
-		n, err := endSum(ctx, adm, derived+"orders.enriched")
-		if err == nil && n > 0 && first == 0 {
+	// The clock starts at the first output, after the group join and the dimensions' load,
+	// and stops when the committed outputs are one per order. Not the topic's end offsets:
+	// they count the transactions' commit markers too, and reach the number of orders early.
+	out, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(derived+"orders.enriched"),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		stop()
+		return err
+	}
+	defer out.Close()
+	var first, enriched int64
+	for enriched < orders {
+		pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		n := int64(out.PollFetches(pctx).NumRecords())
+		cancel()
+		if n > 0 && first == 0 {
 			first, start, cpu0 = n, time.Now(), cpuTime()
 		}
-		if err == nil && n >= orders {
-			break
-		}
+		enriched += n
 		select {
 		case err := <-done:
 			stop()
 			return fmt.Errorf("enricher stopped: %v", err)
-		case <-time.After(200 * time.Millisecond):
+		default:
 		}
 	}
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	// Exactly once: a record more than the orders is a duplicate, and the rate would be wrong.
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	enriched += int64(out.PollFetches(pctx).NumRecords())
+	cancel()
+	if enriched != orders {
+		stop()
+		<-done
+		return fmt.Errorf("orders.enriched holds %d committed records for %d orders", enriched, orders)
+	}
 	mode := "transactions on"
 	if trace {
 		mode += ", a span per change"

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -86,6 +87,10 @@ const tick = 10 * time.Millisecond
 // pollEvery is the period of the ClickHouse polls: the resolution of the measurement.
 const pollEvery = 25 * time.Millisecond
 
+// visibleWithin bounds the wait, after the load has ended, for the last changes to become
+// visible; past it the measurement fails rather than report a distribution without them.
+const visibleWithin = 60 * time.Second
+
 func run(pgURL, chAddr, chDB string, rate float64, duration, warmup time.Duration, brokers []string, prefix string, predictions bool) error {
 	ctx := context.Background()
 	pg, err := store.Postgres(ctx, pgURL)
@@ -135,6 +140,7 @@ func run(pgURL, chAddr, chDB string, rate float64, duration, warmup time.Duratio
 	seen := map[[2]int64]bool{}
 	var lat []time.Duration
 	lo := first
+	n := int64(-1) // the changes written, once the load has ended
 	for {
 		now := time.Now()
 		rows, err := ch.Query(ctx, "SELECT id, _version, _source_ts_ms FROM "+chDB+".orders WHERE id >= ?", lo)
@@ -163,15 +169,22 @@ func run(pgURL, chAddr, chDB string, rate float64, duration, warmup time.Duratio
 		rows.Close()
 		// Orders are accepted about a second after they are placed: keep 3 s of ids in view.
 		lo = max(lo, maxID-int64(rate)*3/2)
-		if time.Now().After(end.Add(5 * time.Second)) {
+		if time.Now().After(end) && n < 0 {
+			if err := <-loadErr; err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			n = <-written
+		}
+		// Done when every change written is visible: stopping earlier would leave the slowest
+		// out of the distribution.
+		if n >= 0 && int64(len(seen)) >= n {
 			break
+		}
+		if time.Now().After(end.Add(visibleWithin)) {
+			return fmt.Errorf("only %d of the %d changes written became visible in %s.orders within %s of the end", len(seen), n, chDB, visibleWithin)
 		}
 		time.Sleep(pollEvery)
 	}
-	if err := <-loadErr; err != nil && lctx.Err() == nil {
-		return err
-	}
-	n := <-written
 	if err := <-kafkaDone; err != nil {
 		return err
 	}
@@ -288,7 +301,22 @@ func measurePredictions(ctx context.Context, ch driver.Conn, db string, first in
 	seen := map[int64]bool{}
 	var lat []time.Duration
 	lo := first
-	for time.Now().Before(end.Add(5 * time.Second)) {
+	n := int64(-1) // the orders placed, once the load has ended
+	for {
+		if time.Now().After(end) && n < 0 {
+			if err := <-loadErr; err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			n = <-written
+		}
+		// Done when every order placed has its prediction: stopping earlier would leave the
+		// slowest out of the distribution.
+		if n >= 0 && int64(len(seen)) >= n {
+			break
+		}
+		if time.Now().After(end.Add(visibleWithin)) {
+			return fmt.Errorf("only %d of the %d orders placed got a prediction in %s.eta_predictions within %s of the end", len(seen), n, db, visibleWithin)
+		}
 		now := time.Now()
 		rows, err := ch.Query(ctx, "SELECT order_id FROM "+db+".eta_predictions WHERE order_id >= ?", lo)
 		if err != nil {
@@ -313,10 +341,6 @@ func measurePredictions(ctx context.Context, ch driver.Conn, db string, first in
 		}
 		time.Sleep(pollEvery)
 	}
-	if err := <-loadErr; err != nil && time.Now().Before(end) {
-		return err
-	}
-	n := <-written
 	if len(lat) == 0 {
 		return fmt.Errorf("no prediction became visible in %s.eta_predictions", db)
 	}
