@@ -28,16 +28,7 @@ import (
 // from alone within the cap reads [from, now).
 func TestWindowCap(t *testing.T) {
 	s := newServer(t)
-	raw, err := json.Marshal(s.huma.OpenAPI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Paths map[string]map[string]operation `json:"paths"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc, _ := served(t, s)
 	rng := rand.New(rand.NewPCG(1, 2))
 	long := now.Add(-40 * 24 * time.Hour).Format(time.RFC3339)
 	reads := 0

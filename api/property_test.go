@@ -50,16 +50,7 @@ type operation struct {
 // gives for its status.
 func TestOpenAPIProperties(t *testing.T) {
 	s := newServer(t)
-	raw, err := json.Marshal(s.huma.OpenAPI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Paths map[string]map[string]operation `json:"paths"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc, raw := served(t, s)
 	whole, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
 	if err != nil {
 		t.Fatal(err)
@@ -247,4 +238,23 @@ func invalidValue(p param) (string, bool) {
 	default:
 		return "", false
 	}
+}
+
+// document is the part of the served OpenAPI document the tests read.
+type document struct {
+	Paths map[string]map[string]operation `json:"paths"`
+}
+
+// served is the OpenAPI document s serves, read and as JSON.
+func served(t *testing.T, s *server) (document, []byte) {
+	t.Helper()
+	raw, err := json.Marshal(s.huma.OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc document
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc, raw
 }

@@ -3,9 +3,7 @@ package stream_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,20 +103,7 @@ func start(t *testing.T, brokers []string, group string, tp topics) (stop func()
 	t.Helper()
 	proc := &padded{counts: stream.NewTable[int](tp.state), text: stream.NewTable[string](tp.state + ".text"), out: tp.out}
 	cfg := stream.Config{Brokers: brokers, Group: group, Instance: "a", Topics: []string{tp.in}, DeadLetter: tp.dead}
-	rn, err := stream.New(cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), proc, proc.tables()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rn.Run(ctx) }()
-	return func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-		rn.Close()
-	}
+	return runProcessor(t, cfg, proc, proc.tables()...)
 }
 
 // textTopic creates the changelog of padded's text table.

@@ -108,7 +108,14 @@ func readAll(t *testing.T, brokers []string, topic string, want int) []*kgo.Reco
 
 func run(t *testing.T, cfg stream.Config, proc *counter) (stop func()) {
 	t.Helper()
-	rn, err := stream.New(cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), proc, proc.counts)
+	return runProcessor(t, cfg, proc, proc.counts)
+}
+
+// runProcessor runs proc over its tables; stop waits for Run to end and checks it ended
+// without an error.
+func runProcessor(t *testing.T, cfg stream.Config, proc stream.Processor, tables ...stream.Store) (stop func()) {
+	t.Helper()
+	rn, err := stream.New(cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), proc, tables...)
 	if err != nil {
 		t.Fatal(err)
 	}
